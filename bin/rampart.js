@@ -1,0 +1,19 @@
+#!/usr/bin/env node
+// SPDX-License-Identifier: Apache-2.0
+// Runs the bundled CLI (dist/rampart.cjs, built by `npm run build`); falls back to the
+// TypeScript sources through tsx in a development checkout.
+"use strict";
+const path = require("node:path");
+const fs = require("node:fs");
+const bundled = path.join(__dirname, "..", "dist", "rampart.cjs");
+if (fs.existsSync(bundled)) {
+  require(bundled).main(process.argv.slice(2)).then(
+    code => { process.exitCode = code; },
+    err => { process.stderr.write(`rampart: ${err && err.message ? err.message : err}\n`); process.exitCode = 1; },
+  );
+} else {
+  const { spawnSync } = require("node:child_process");
+  const main = path.join(__dirname, "..", "enforcer", "cli", "main.ts");
+  const r = spawnSync(process.execPath, ["--import", "tsx", main, ...process.argv.slice(2)], { stdio: "inherit" });
+  process.exitCode = r.status === null ? 1 : r.status;
+}
