@@ -260,3 +260,21 @@ export const DEFAULTS: Defaults = {
   hostVisibility: { process: false, file: false, network: false, capabilities: false },
   untrackedNamespaces: ["kube-system", "kubearmor", "rampart-system"],
 };
+
+/** Alert `Operation` values for enforceable categories (kubearmor-compat §10.1). */
+export type Operation = "Process" | "File" | "Network" | "Capabilities" | "Syscall";
+
+/**
+ * The outcome of one access check, produced by the oracle (and mirrored by every enforcer).
+ * Carries its reason all the way to the alert: which rule, or which default posture.
+ */
+export interface Decision {
+  /** What happens: Allow (silently), Audit (allowed + alert), Block (denied + alert). */
+  verdict: Action;
+  /** The rule that decided; undefined when a default posture decided or nothing matched. */
+  rule?: Rule;
+  /** Set when the default posture of an allow-list category decided (alert PolicyName "DefaultPosture"). */
+  defaultPosture?: "file" | "network" | "capabilities";
+  /** One sentence: which rule or posture and why, e.g. `Block by ksp default/deny-sleep spec.process.matchPaths[0]`. */
+  reason: string;
+}
