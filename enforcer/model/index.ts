@@ -20,3 +20,25 @@ export { KNOWN_PRESETS, CONTAINER_NAME_LABEL, MAX_ARG_BYTES } from "./semantic.j
 export { checkSafePath, checkPattern, checkExecname, checkDomain, checkAppArmorText } from "./strings.js";
 export { SYSCALLS, type SyscallName } from "./schema/syscalls.js";
 export type * from "./schema/generated-types.js";
+export {
+  selectsContainer,
+  selectsHost,
+  parseContainerList,
+  wildcardMatch,
+  nodeHostname,
+  HOSTNAME_LABEL,
+  HOSTNAME_REG_LABELS,
+} from "./selectors.js";
+export {
+  resolveEffective,
+  effectiveForContainer,
+  effectiveForHost,
+  resolvePostures,
+  resolvePolicyState,
+  parseVisibility,
+  ownerOf,
+  POSTURE_ANNOTATIONS,
+  POLICY_STATE_ANNOTATION,
+  VISIBILITY_ANNOTATION,
+} from "./effective.js";
+export { readWorkloads, type Workloads } from "./workloads.js";
