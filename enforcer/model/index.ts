@@ -42,3 +42,4 @@ export {
   VISIBILITY_ANNOTATION,
 } from "./effective.js";
 export { readWorkloads, type Workloads } from "./workloads.js";
+export { describeRule, describeOrigin, describeTarget } from "./describe.js";

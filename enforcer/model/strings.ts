@@ -221,11 +221,7 @@ export function checkAppArmorText(text: string): string[] {
       problems.push(`line ${n}: AppArmor variables ('@{...}') are not allowed`);
       return;
     }
-    if (!line.endsWith(",")) {
-      problems.push(`line ${n}: an AppArmor rule line must end with ','`);
-      return;
-    }
-    const tokens = line.slice(0, -1).split(/\s+/).filter(Boolean);
+    const tokens = line.replace(/,$/, "").split(/\s+/).filter(Boolean);
     let k = 0;
     while (k < tokens.length && QUALIFIERS.has(tokens[k])) k++;
     const head = tokens[k];
@@ -238,6 +234,10 @@ export function checkAppArmorText(text: string): string[] {
     );
     if (forbiddenWord) {
       problems.push(`line ${n}: '${forbiddenWord}' is not allowed in spec.apparmor`);
+      return;
+    }
+    if (!line.endsWith(",")) {
+      problems.push(`line ${n}: an AppArmor rule line must end with ','`);
       return;
     }
     if (!(head.startsWith("/") || head.startsWith('"/') || RULE_KEYWORDS.has(head.replace(/,$/, "")))) {

@@ -187,7 +187,9 @@ export function validatePolicyObject(
       add("error", path, message);
     }
   }
-  for (const f of semanticChecks(o, k)) add(f.level, f.path, f.message);
+  // A field the schema already rejected is not reported twice.
+  const schemaPaths = new Set(problems.map(p => p.path));
+  for (const f of semanticChecks(o, k)) if (!schemaPaths.has(f.path)) add(f.level, f.path, f.message);
   if (problems.some(p => p.level === "error")) return { problems };
   const policy = normalizePolicy(o, k, `${at.file}#${at.document}`);
   for (const f of contradictionChecks(policy)) add(f.level, f.path, f.message);
