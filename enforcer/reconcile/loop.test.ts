@@ -2,10 +2,11 @@
 import assert from "node:assert/strict";
 import { test } from "node:test";
 import { memoryLogger } from "../daemon/log.js";
-import { DEFAULTS, type EffectivePolicy, type NormalizedPolicy, type ProcessRule } from "../model/types.js";
+import type { NormalizedPolicy, ProcessRule } from "../model/types.js";
+import { modelPort } from "./model-port.js";
 import { Reconciler } from "./loop.js";
 import { RecordingBackend, ScriptedSource } from "./testing.js";
-import type { PolicyModel, PolicyResult, World, WorkloadInput } from "./types.js";
+import type { PolicyResult, World, WorkloadInput } from "./types.js";
 
 function policy(name: string, matchLabels: Record<string, string>, paths: string[], kind: NormalizedPolicy["kind"] = "KubeArmorPolicy"): NormalizedPolicy {
   const rules: ProcessRule[] = paths.map((p, i) => ({
@@ -21,25 +22,7 @@ function policy(name: string, matchLabels: Record<string, string>, paths: string
   };
 }
 
-// The model's selection is tested by the model; here a minimal label-subset match is enough to
-// drive the loop (the loop only cares that the effective policy changes when inputs change).
-const subset = (want: Record<string, string>, have: Record<string, string>) => Object.entries(want).every(([k, v]) => have[k] === v);
-function effective(target: EffectivePolicy["target"], ps: NormalizedPolicy[]): EffectivePolicy {
-  return {
-    target, state: "enabled", postures: DEFAULTS.postures, allowList: { file: false, network: false, capabilities: false },
-    visibility: DEFAULTS.visibility, rules: ps.flatMap(p => p.rules), apparmor: [],
-    policies: ps.map(p => ({ kind: p.kind, name: p.name, namespace: p.namespace })),
-  };
-}
-const model: PolicyModel = {
-  forContainer: (policies, pod, container) =>
-    effective(
-      { kind: "container", namespace: pod.namespace, pod: pod.name, container, owner: { kind: "Pod", name: pod.name, namespace: pod.namespace }, labels: pod.labels },
-      policies.filter(p => p.kind === "KubeArmorPolicy" && p.namespace === pod.namespace && subset(p.selector.matchLabels, pod.labels)),
-    ),
-  forHost: (policies, node) =>
-    effective({ kind: "host", hostname: node.name, labels: node.labels }, policies.filter(p => p.kind === "KubeArmorHostPolicy" && subset(p.nodeSelector!.matchLabels, node.labels))),
-};
+const model = modelPort();
 
 function pod(name: string, labels: Record<string, string>): WorkloadInput {
   return {
@@ -62,7 +45,7 @@ function setup(w: World, backend = new RecordingBackend()) {
 }
 
 test("first pass applies one artifact per selected workload; a second pass is a no-op", async () => {
-  const { backend, r } = setup(world([policy("deny-sleep", { app: "web" }, ["/bin/sleep"]), policy("host", {}, ["/usr/bin/nc"], "KubeArmorHostPolicy")], [pod("web-1", { app: "web" }), pod("db-1", { app: "db" })]));
+  const { backend, r } = setup(world([policy("deny-sleep", { app: "web" }, ["/bin/sleep"]), policy("host", { "kubearmor.io/hostname": "*" }, ["/usr/bin/nc"], "KubeArmorHostPolicy")], [pod("web-1", { app: "web" }), pod("db-1", { app: "db" })]));
   await r.start();
   assert.deepEqual(backend.mutations().sort(), ["apply default-web-1-app", "apply host"]);
   backend.calls.length = 0;
