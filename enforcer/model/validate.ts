@@ -87,6 +87,9 @@ function ajvMessage(e: ErrorObject, kind: PolicyKindName): { path: string; messa
       };
     }
     case "pattern": {
+      // eslint-disable-next-line no-control-regex
+      if (typeof e.data === "string" && /[\u0000-\u001f\u007f]/.test(e.data))
+        return { path: base, message: "must not contain control characters (newline, tab, NUL, ...)" };
       const known = PATTERN_MESSAGES[String(p.pattern)];
       return { path: base, message: known ?? `must match the pattern ${String(p.pattern)}` };
     }
