@@ -1,0 +1,24 @@
+# SPDX-License-Identifier: Apache-2.0
+#
+# Part 2 of apparmor-enforce.sh (sourced, in the guest): load the profiles Rampart compiled on the
+# host (apparmor-enforce.prepare.sh) and check every case for real, then the same commands
+# unconfined, then unload. Uses check.sh's helpers from the caller.
+C=$VM_TEST_WORK/compiled
+sh -e "$C/setup.sh" || fail "case fixtures created ($C/setup.sh)"
+while read -r case name; do
+  expect_rc "load compiled profile $name ($case)" 0 apparmor_parser -r "$C/profiles/$case.profile"
+done < "$C/names.txt"
+while IFS='|' read -r case want cmd; do
+  name=$(awk -v c="$case" '$1 == c {print $2}' "$C/names.txt")
+  if [ "$want" = deny ]; then
+    expect_denied "$case: denied: $cmd" aa-exec -p "$name" -- /bin/sh -c "$cmd"
+  else
+    expect_rc "$case: allowed: $cmd" 0 aa-exec -p "$name" -- /bin/sh -c "$cmd"
+  fi
+done < "$C/cases.txt"
+while IFS= read -r cmd; do
+  expect_rc "unconfined: $cmd" 0 /bin/sh -c "$cmd"
+done < "$C/unconfined.txt"
+while read -r case name; do
+  expect_rc "unload $name" 0 apparmor_parser -R "$C/profiles/$case.profile"
+done < "$C/names.txt"
