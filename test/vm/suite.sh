@@ -17,6 +17,7 @@
 #   * optional host-side preparation test/vm/tests/<name>.prepare.sh runs on the HOST before the
 #     boot with the same variables (VM_TEST_WORK already created): compile policies, build helpers,
 #     write inputs into VM_TEST_WORK. A non-zero exit fails the test without booting it;
+#   * files named <name>.inc.sh are not tests: a test may source them (shared guest-side parts);
 #   * optional header line `# vm-lsm: <lsm list>` boots that test in a VM with that lsm= list
 #     (e.g. SELinux, which excludes AppArmor); tests sharing a list share one boot, in name order;
 #   * optional header line `# vm-timeout: <seconds>` (default 300) limits the test inside the guest;
@@ -46,7 +47,7 @@ if [ $# -gt 0 ]; then
 else
   for f in "$TESTS_DIR"/*.sh; do
     [ -e "$f" ] || continue
-    case "$f" in *.prepare.sh) continue ;; esac
+    case "$f" in *.prepare.sh | *.inc.sh) continue ;; esac
     n=${f##*/}; names+=("${n%.sh}")
   done
 fi

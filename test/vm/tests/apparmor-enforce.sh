@@ -43,7 +43,7 @@ rm -rf "$W"
 
 # Part 2 runs when the host-side preparation produced compiled profiles.
 if [ -f "$VM_TEST_WORK/compiled/cases.txt" ]; then
-  . "$RAMPART_ROOT/test/vm/tests/apparmor-enforce.compiled.sh"
+  . "$RAMPART_ROOT/test/vm/tests/apparmor-enforce.inc.sh"
 else
   echo "  (part 2 not run: $(cat "$VM_TEST_WORK/compiled/why-not" 2>/dev/null || echo 'no compiled profiles'))"
 fi
