@@ -1,0 +1,172 @@
+// SPDX-License-Identifier: Apache-2.0
+//
+// `rampart run` assembled: probe → backend → sources → reconcile loop, and the event path
+// (monitor → pipeline → throttle → feeder). Shutdown stops user space only: everything applied
+// to the kernel (AppArmor profiles, pinned BPF maps) stays enforced, and the next daemon
+// re-adopts it.
+
+import { existsSync } from "node:fs";
+import { hostname } from "node:os";
+import { AlertThrottle, type ThrottleConfig } from "../events/throttle.js";
+import { Feeder } from "../feeder/feeder.js";
+import { CriClient } from "../identity/cri.js";
+import { CriRuntime, IdentityIndex, type ContainerRuntime } from "../identity/containers.js";
+import { checkBpfLsmLoad } from "../probe/bpf-lsm.js";
+import { rootedFsReader } from "../probe/fs-reader.js";
+import { probeNode } from "../probe/probe.js";
+import { AppArmorBackend, DEFAULT_APPARMOR_DIR } from "../backends/apparmor.js";
+import { renderAppArmor } from "../backends/apparmor-render.js";
+import { NoneBackend } from "../backends/none.js";
+import { selectBackend, type EnforcerChoice } from "../backends/select.js";
+import type { Backend } from "../backends/types.js";
+import { Reconciler } from "../reconcile/loop.js";
+import { modelPort } from "../reconcile/model-port.js";
+import { FileSource } from "../sources/files.js";
+import { localNode } from "../sources/node.js";
+import type { Logger } from "./log.js";
+import { createMonitor, type Monitor } from "./monitor.js";
+import { EventPipeline } from "./pipeline.js";
+
+const LABEL_ENFORCER = { apparmor: "AppArmor", bpf: "BPFLSM", selinux: "SELinux", none: "none" } as const;
+
+export interface DaemonOptions {
+  policies: string;
+  nodeName?: string;
+  nodeLabels: Record<string, string>;
+  enforcer: EnforcerChoice;
+  grpc: string;
+  metrics?: string;
+  resyncSec: number;
+  containerdSocket: string;
+  pinDir: string;
+  apparmorDir: string;
+  /** Test aid on kernels without AppArmor: apparmor_parser --skip-kernel-load. */
+  apparmorCompileOnly: boolean;
+  scopeCgroup?: string;
+  throttle: Partial<ThrottleConfig>;
+  clusterName: string;
+}
+
+export interface RunningDaemon {
+  backend: string;
+  feederAddress: string;
+  reconciler: Reconciler;
+  stop(): Promise<void>;
+}
+
+export async function startDaemon(o: DaemonOptions, log: Logger): Promise<RunningDaemon> {
+  const nodeName = o.nodeName ?? process.env.NODE_NAME ?? hostname();
+  const node = localNode(nodeName, o.nodeLabels);
+  const cleanups: Array<() => Promise<void> | void> = [];
+  const stopAll = async (): Promise<void> => {
+    for (const c of cleanups.reverse()) {
+      try {
+        await c();
+      } catch (err) {
+        log.warn("shutdown step failed", { error: (err as Error).message });
+      }
+    }
+  };
+
+  try {
+    // 1. What can this node enforce?
+    let runtime: ContainerRuntime | undefined;
+    if (existsSync(o.containerdSocket)) {
+      const client = new CriClient(o.containerdSocket);
+      try {
+        const v = await client.version();
+        log.info("containers: runtime connected", { socket: o.containerdSocket, runtime: `${v.runtime_name} ${v.runtime_version}` });
+        runtime = new CriRuntime(client);
+        cleanups.push(() => runtime!.close());
+      } catch (err) {
+        client.close();
+        log.warn("containers: runtime socket present but not answering CRI; host policies only", { socket: o.containerdSocket, error: (err as Error).message });
+      }
+    } else {
+      log.info("containers: no runtime socket; host policies only", { socket: o.containerdSocket });
+    }
+    let backendName = o.enforcer;
+    if (o.enforcer === "apparmor" && o.apparmorCompileOnly) {
+      log.warn("apparmor: compile-only mode (apparmor_parser --skip-kernel-load): profiles are checked, NOT loaded");
+    } else {
+      const report = await probeNode({ fs: rootedFsReader("/"), bpfLsmLoad: () => checkBpfLsmLoad({}) });
+      const sel = selectBackend(o.enforcer, report, { containers: runtime !== undefined });
+      for (const r of sel.reasons) log.info(`enforcer: ${r}`);
+      backendName = sel.backend;
+    }
+    let backend: Backend;
+    switch (backendName) {
+      case "apparmor":
+        backend = new AppArmorBackend({ render: renderAppArmor, dir: o.apparmorDir, skipKernelLoad: o.apparmorCompileOnly });
+        break;
+      case "none":
+        backend = new NoneBackend();
+        break;
+      default:
+        throw new Error(`--enforcer ${backendName}: backend not available in this build`);
+    }
+    cleanups.push(async () => backend.close?.());
+
+    // 2. The alert stream.
+    const feeder = new Feeder({ address: o.grpc, clusterName: o.clusterName, hostName: nodeName, onWarning: m => log.warn(`feeder: ${m}`) });
+    const bound = await feeder.start();
+    log.info("feeder: serving kubearmor feeder.LogService", { address: bound.address });
+    cleanups.push(() => feeder.stop());
+    if (o.metrics) log.warn("metrics: the metrics server is not part of this build yet; --metrics ignored", { address: o.metrics });
+
+    // 3. Desired state and the loop.
+    const index = new IdentityIndex();
+    const source = new FileSource({ dir: o.policies, node, log, runtime, onContainers: cs => index.update(cs), rescanMs: Math.max(1, Math.min(10, o.resyncSec)) * 1000 });
+    const reconciler = new Reconciler({
+      source,
+      backend,
+      model: modelPort(),
+      log,
+      resyncMs: o.resyncSec * 1000,
+      onPass: s => log.debug("reconcile: pass", { ...s }),
+    });
+
+    // 4. Events.
+    const throttle = new AlertThrottle(o.throttle);
+    const pipeline = new EventPipeline({
+      clusterName: o.clusterName,
+      hostName: nodeName,
+      index,
+      effective: () => reconciler.effective(),
+      hostWorkloadId: `host:${nodeName}`,
+      label: { activeEnforcer: LABEL_ENFORCER[backend.name] },
+      monitorOnly: backend.name === "none",
+      throttle,
+      publishAlert: a => feeder.publishAlert(a),
+      publishLog: l => feeder.publishLog(l),
+    });
+    const tick = setInterval(() => pipeline.tick(), 1000);
+    tick.unref();
+    cleanups.push(() => clearInterval(tick));
+
+    log.info("policies: watching", { dir: o.policies, node: nodeName, labels: node.labels });
+    await reconciler.start();
+    source.start();
+    cleanups.push(() => source.stop());
+    cleanups.push(() => reconciler.stop());
+
+    let monitor: Monitor | undefined;
+    const m = createMonitor({ scopeCgroup: o.scopeCgroup, pinDir: o.pinDir });
+    if ("unavailable" in m) log.warn(`monitor: unavailable — ${m.unavailable}; no kernel events will be reported`);
+    else {
+      monitor = m;
+      await monitor.start(events => {
+        for (const ev of events) pipeline.handle(ev);
+      });
+      log.info("monitor: started", { monitor: monitor.name, scope: o.scopeCgroup ?? "node" });
+      cleanups.push(() => monitor!.stop());
+    }
+    log.info("rampart: running", { backend: backend.name, feeder: bound.address });
+    return { backend: backend.name, feederAddress: bound.address, reconciler, stop: stopAll };
+  } catch (err) {
+    await stopAll();
+    throw err;
+  }
+}
+
+export { DEFAULT_APPARMOR_DIR };
