@@ -25,7 +25,8 @@
 #
 # Output: the guests' output streams live; then a TAP list (ok / not ok per test, with durations)
 # and the closing line `vm: N passed, M failed`. Exit status 0 only when nothing failed.
-# Knobs: VM_SUITE_KEEP=1 keeps the host work directory; VM_MEM/VM_SMP/VM_TIMEOUT pass to test/vm/run.
+# Without arguments the harness self-test (test/vm/selftest.sh, ~30 s) runs too, as test 1;
+# VM_SUITE_SELFTEST=0 leaves it out. Knobs: VM_SUITE_KEEP=1 keeps the host work directory; VM_MEM/VM_SMP/VM_TIMEOUT pass to test/vm/run.
 set -uo pipefail
 ROOT=$(cd "$(dirname "$0")/../.." && pwd -P)
 cd "$ROOT"
@@ -96,10 +97,25 @@ for lsm in "${order[@]}"; do
   boots+=("lsm=$lsm rc=$rc wall=$(secs "$t0" "$(now)")s")
 done
 
+# --- the harness's own self-test (host side: exit codes, shares, timeout, interrupt, 2 VMs) ---
+selftest_rc=
+if [ "${VM_SUITE_SELFTEST:-1}" = 1 ] && [ $# -eq 0 ]; then
+  echo "# --- harness self-test (test/vm/selftest.sh) ---"
+  t0=$(now)
+  test/vm/selftest.sh
+  selftest_rc=$?
+  selftest_dur=$(secs "$t0" "$(now)")
+fi
+
 # --- results: each test's status file (written in the guest) is the source of truth ---
 echo
-echo "1..${#names[@]}"
+echo "1..$(( ${#names[@]} + (${#selftest_rc} > 0) ))"
 pass=0; fail=0; skip=0; i=0
+if [ -n "$selftest_rc" ]; then
+  i=1
+  if [ "$selftest_rc" = 0 ]; then echo "ok 1 - harness-selftest (${selftest_dur}s on the host)"; pass=1
+  else echo "not ok 1 - harness-selftest (rc=$selftest_rc)"; fail=1; fi
+fi
 for n in "${names[@]}"; do
   i=$((i + 1))
   if [ -n "${prep_failed[$n]:-}" ]; then
