@@ -41,6 +41,21 @@ describe("interpretNativeProbe", () => {
     assert.equal(reasonOf({ lsmCgroup: false, lsm: { state: "supported" } }), "supported");
     assert.equal(reasonOf({ lsm: { state: "unsupported", reason: "EPERM" } }), "unsupported:EPERM");
     assert.equal(reasonOf({ bpf_lsm: { available: false, errno: 1 } }), "unsupported:EPERM");
+    // the shape native/index.d.ts declares (ProbeResult.lsm: Support), as seen on the team host
+    const hostNative = {
+      kernel: "6.18.44-fc-v657",
+      lsms: ["lockdown", "capability", "landlock", "bpf"],
+      bpfLsmListed: true,
+      tracepoint: { supported: true },
+      cgroupSkb: { supported: true },
+      lsm: {
+        supported: false,
+        reason: "unsupported: EPERM (loading rp_canary: Operation not permitted (os error 1) [libbpf: ...])",
+        code: "ERR_LSM_UNAVAILABLE",
+      },
+    };
+    assert.equal(reasonOf(hostNative), "unsupported:EPERM");
+    assert.equal(reasonOf({ ...hostNative, lsm: { supported: true } }), "supported");
     assert.equal(reasonOf(true), "supported");
     assert.equal(reasonOf({ tracepoint: true }), undefined);
     assert.equal(reasonOf(null), undefined);
@@ -77,6 +92,14 @@ describe("checkBpfLsmLoad method selection", () => {
     const hasBpftool = spawnSync("bpftool", ["version"]).error === undefined;
     assert.equal(c.method, hasBpftool ? "bpftool" : "none");
     assert.match(c.note ?? "", /native addon not built/);
+  });
+  it("uses the built native addon on this machine and agrees with its probe()", async t => {
+    const entry = path.resolve(import.meta.dirname, "../../native/index.js");
+    if (!fs.existsSync(entry)) return t.skip("native addon not built (native/index.js missing)");
+    const c = await checkBpfLsmLoad();
+    assert.equal(c.method, "native", c.note);
+    const { probe } = (await import(entry)) as { probe: () => { lsm: { supported: boolean } } };
+    assert.equal(c.result.state, probe().lsm.supported ? "supported" : "unsupported");
   });
   it("agrees with bpftool on this machine", async t => {
     const r = spawnSync("bpftool", ["feature", "probe", "kernel"], { encoding: "utf8" });

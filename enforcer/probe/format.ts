@@ -4,10 +4,15 @@
 
 import type { ProbeReport, Support } from "./types.js";
 
+/** Text output keeps one line per fact; the full detail (e.g. libbpf's log) is in --output json. */
+const MAX_DETAIL = 120;
+
 /** "supported (detail)" / "unsupported: EPERM — detail" / "unknown: not-mounted — detail". */
 export function supportText(s: Support): string {
-  if (s.state === "supported") return s.detail ? `supported (${s.detail})` : "supported";
-  return `${s.state}: ${s.reason}${s.detail ? ` — ${s.detail}` : ""}`;
+  const detail =
+    s.detail && s.detail.length > MAX_DETAIL ? `${s.detail.slice(0, MAX_DETAIL - 1)}…` : s.detail;
+  if (s.state === "supported") return detail ? `supported (${detail})` : "supported";
+  return `${s.state}: ${s.reason}${detail ? ` — ${detail}` : ""}`;
 }
 
 export function formatProbeReport(r: ProbeReport): string {

@@ -1,0 +1,72 @@
+# SPDX-License-Identifier: Apache-2.0
+# vm-lsm: lockdown,capability,landlock,yama,apparmor,bpf
+# vm-timeout: 400
+#
+# Guest test: `rampart run --enforcer apparmor` end to end on a kernel with AppArmor.
+#  - the daemon compiles a host policy, loads it with apparmor_parser and a shell's exec of a
+#    blocked binary is denied (host profiles attach to shells, like KubeArmor's);
+#  - SIGTERM stops the daemon but the profile stays loaded and enforcing;
+#  - a restarted daemon re-adopts it; once the policy file is gone the profile is unloaded.
+set -u
+. "$RAMPART_ROOT/test/vm/lib/check.sh"
+
+[ "$(cat /sys/module/apparmor/parameters/enabled 2>/dev/null)" = Y ] || skip "AppArmor not enabled in this boot"
+CLI=${RAMPART_CLI:-node $RAMPART_ROOT/dist/rampart.cjs}
+W=$(mktemp -d /tmp/daemon-aa.XXXXXX)
+LOG=${VM_TEST_WORK:-$W}/daemon.log
+mkdir -p "$W/policies" /tmp/rampart-demo/bin
+cp /bin/true /tmp/rampart-demo/bin/tool
+cp /bin/true /tmp/rampart-demo/fine
+cat > "$W/policies/hsp.yaml" <<'Y'
+apiVersion: security.kubearmor.com/v1
+kind: KubeArmorHostPolicy
+metadata:
+  name: vm-block-demo-bin
+spec:
+  nodeSelector:
+    matchLabels:
+      kubearmor.io/hostname: "*"
+  severity: 7
+  process:
+    matchDirectories:
+      - dir: /tmp/rampart-demo/bin/
+        recursive: true
+  action: Block
+Y
+
+loaded() { grep -q '^rampart.host ' /sys/kernel/security/apparmor/profiles; }
+wait_for() { # wait_for WHAT SECONDS CMD...: poll CMD until it succeeds
+  _w=$1; _n=$2; shift 2
+  while [ "$_n" -gt 0 ]; do "$@" && { pass "$_w"; return 0; }; sleep 1; _n=$((_n - 1)); done
+  fail "$_w" "timed out"; sed 's/^/      | /' "$LOG" | tail -20; return 1
+}
+start_daemon() {
+  $CLI run --policies "$W/policies" --enforcer apparmor --grpc 127.0.0.1:32790 \
+    --containerd-socket "$W/no-containerd.sock" --resync 2 --log-level debug >>"$LOG" 2>&1 &
+  DPID=$!
+}
+stop_daemon() { kill -TERM "$DPID" 2>/dev/null; wait "$DPID" 2>/dev/null; }
+
+start_daemon
+wait_for "daemon loads the compiled host profile rampart.host" 180 loaded
+expect_output "the profile file carries Rampart's ownership header" '^# rampart-managed sha256=' head -1 /etc/apparmor.d/rampart/rampart.host
+expect_denied "a shell's exec of a binary under the blocked directory is denied" /bin/sh -c /tmp/rampart-demo/bin/tool
+expect_rc "a shell's exec of another binary still works" 0 /bin/sh -c /tmp/rampart-demo/fine
+expect_output "the denial is the kernel's (AppArmor audit record)" 'apparmor="DENIED".*profile="rampart.host"' dmesg
+
+stop_daemon
+expect_output "daemon logged a graceful stop" 'SIGTERM received' cat "$LOG"
+if loaded; then pass "profile stays loaded after the daemon stopped"; else fail "profile stays loaded after the daemon stopped"; fi
+expect_denied "still enforced with no daemon running" /bin/sh -c /tmp/rampart-demo/bin/tool
+
+LOG_BEFORE=$(wc -l <"$LOG")
+start_daemon
+wait_for "restarted daemon re-adopts the loaded profile" 120 grep -q '"adopted":1' "$LOG"
+sleep 3
+if tail -n +"$((LOG_BEFORE + 1))" "$LOG" | grep -q '"reconcile: applied"'; then fail "restart re-applies nothing (adopted by content hash)"; else pass "restart re-applies nothing (adopted by content hash)"; fi
+rm "$W/policies/hsp.yaml"
+wait_for "removing the policy file unloads the profile" 120 sh -c '! grep -q "^rampart.host " /sys/kernel/security/apparmor/profiles'
+expect_rc "the binary runs again from a shell" 0 /bin/sh -c /tmp/rampart-demo/bin/tool
+stop_daemon
+rm -rf "$W" /tmp/rampart-demo
+finish
