@@ -24,6 +24,8 @@ export function localWebhooks(moduleYaml: string, caPem: string, port: number, a
   for (const doc of parseAllDocuments(moduleYaml)) {
     const o = doc.toJS() as WebhookConfig | null;
     if (!o || (o.kind !== "MutatingWebhookConfiguration" && o.kind !== "ValidatingWebhookConfiguration")) continue;
+    // Own name, so the bundle's pepr-rampart configurations can be dry-run next to these.
+    o.metadata.name = `${o.metadata.name}-test-harness`;
     o.metadata.labels = { ...(o.metadata.labels ?? {}), "rampart.dev/test-harness": "true" };
     for (const h of o.webhooks) {
       const path = h.clientConfig.service?.path ?? "";
