@@ -312,6 +312,8 @@ function matchKey(r: Rule): string | undefined {
 /** Same target and source with both Allow and Block: KubeArmor accepts it (deny wins in AppArmor). */
 export function contradictionChecks(p: NormalizedPolicy): Finding[] {
   const out: Finding[] = [];
+  // Only a policy with both an Allow and a Block rule can contradict itself.
+  if (!p.rules.some(r => r.action === "Allow") || !p.rules.some(r => r.action === "Block")) return out;
   const firstOf = new Map<string, Map<string, string>>();
   for (const r of p.rules) {
     const key = matchKey(r);

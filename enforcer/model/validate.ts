@@ -20,7 +20,14 @@ const validators = new Map<PolicyKindName, ValidateFunction>();
 function validatorFor(kind: PolicyKindName): ValidateFunction {
   let v = validators.get(kind);
   if (!v) {
-    ajv ??= new Ajv({ strict: false, allErrors: true, verbose: true, formats: { int32: { type: "number", validate: (n: number) => Number.isInteger(n) && n >= -2147483648 && n <= 2147483647 } } });
+    ajv ??= new Ajv({
+      strict: false,
+      allErrors: true,
+      verbose: true,
+      formats: {
+        int32: { type: "number", validate: (n: number) => Number.isInteger(n) && n >= -2147483648 && n <= 2147483647 },
+      },
+    });
     v = ajv.compile(ajvSchema(kind));
     validators.set(kind, v);
   }
