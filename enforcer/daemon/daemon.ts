@@ -22,6 +22,8 @@ import type { Backend } from "../backends/types.js";
 import { Reconciler } from "../reconcile/loop.js";
 import { modelPort } from "../reconcile/model-port.js";
 import { FileSource } from "../sources/files.js";
+import { KubernetesSource, labelNode, writeNodeReport } from "../sources/kubernetes.js";
+import type { Source } from "../reconcile/loop.js";
 import { localNode } from "../sources/node.js";
 import type { Logger } from "./log.js";
 import { createMonitor, type Monitor } from "./monitor.js";
@@ -30,7 +32,10 @@ import { EventPipeline } from "./pipeline.js";
 const LABEL_ENFORCER = { apparmor: "AppArmor", bpf: "BPFLSM", selinux: "SELinux", none: "none" } as const;
 
 export interface DaemonOptions {
+  /** Standalone: the policy directory. Ignored in Kubernetes mode. */
   policies: string;
+  /** Kubernetes mode (watches; kubeconfig from $KUBECONFIG or in-cluster). */
+  kubernetes?: boolean;
   nodeName?: string;
   nodeLabels: Record<string, string>;
   enforcer: EnforcerChoice;
@@ -116,13 +121,36 @@ export async function startDaemon(o: DaemonOptions, log: Logger): Promise<Runnin
 
     // 3. Desired state and the loop.
     const index = new IdentityIndex();
-    const source = new FileSource({ dir: o.policies, node, log, runtime, onContainers: cs => index.update(cs), rescanMs: Math.max(1, Math.min(10, o.resyncSec)) * 1000 });
+    let source: Source & { stop(): void };
+    let reportStatus: ((results: import("../reconcile/types.js").PolicyResult[]) => Promise<void>) | undefined;
+    if (o.kubernetes) {
+      const k8s = new KubernetesSource({ nodeName, log, runtime, onContainers: cs => index.update(cs) });
+      log.info("kubernetes: listing policies, pods on this node, namespaces and the node", { node: nodeName });
+      await k8s.start();
+      cleanups.push(() => k8s.stop());
+      source = k8s;
+      reportStatus = async results => {
+        await writeNodeReport(nodeName, backend.name, results, k8s.generations());
+        log.debug("kubernetes: node report written", { results: results.length });
+      };
+      try {
+        await labelNode(nodeName, backend.name);
+        log.info("kubernetes: node labelled", { label: `kubearmor.io/enforcer=${backend.name}` });
+      } catch (err) {
+        log.warn("kubernetes: cannot label the node with its enforcer (pods on AppArmor nodes will not get profiles)", { error: errText(err) });
+      }
+    } else {
+      const files = new FileSource({ dir: o.policies, node, log, runtime, onContainers: cs => index.update(cs), rescanMs: Math.max(1, Math.min(10, o.resyncSec)) * 1000 });
+      source = files;
+      log.info("policies: watching", { dir: o.policies, node: nodeName, labels: node.labels });
+    }
     const reconciler = new Reconciler({
       source,
       backend,
       model: modelPort(),
       log,
       resyncMs: o.resyncSec * 1000,
+      ...(reportStatus ? { reportStatus } : {}),
       onPass: s => log.debug("reconcile: pass", { ...s }),
     });
 
@@ -144,9 +172,8 @@ export async function startDaemon(o: DaemonOptions, log: Logger): Promise<Runnin
     tick.unref();
     cleanups.push(() => clearInterval(tick));
 
-    log.info("policies: watching", { dir: o.policies, node: nodeName, labels: node.labels });
     await reconciler.start();
-    source.start();
+    if (source instanceof FileSource) source.start();
     cleanups.push(() => source.stop());
     cleanups.push(() => reconciler.stop());
 
@@ -170,3 +197,13 @@ export async function startDaemon(o: DaemonOptions, log: Logger): Promise<Runnin
 }
 
 export { DEFAULT_APPARMOR_DIR };
+
+/** kfc throws raw HTTP results ({status, statusText}), not Errors. */
+function errText(err: unknown): string {
+  if (err instanceof Error) return err.message;
+  if (err && typeof err === "object" && "status" in err) {
+    const e = err as { status: unknown; statusText?: unknown; data?: { message?: unknown } };
+    return `HTTP ${String(e.status)} ${String(e.statusText ?? "")} ${String(e.data?.message ?? "")}`.trim();
+  }
+  return String(err);
+}

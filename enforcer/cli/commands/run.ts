@@ -18,10 +18,14 @@ export const help = `Usage: rampart run [flags]
 Run the node daemon: keep the kernel equal to the policies (level-triggered reconcile loop) and
 stream alerts on KubeArmor's gRPC feeder.LogService (read them with \`rampart logs\`).
 
-Desired state (standalone mode):
+Desired state, Kubernetes mode (watches KubeArmorPolicy/ClusterPolicy/HostPolicy, the Pods on this
+node, Namespaces and this Node; writes this node's RampartNodeReport and its kubearmor.io/enforcer label):
+  --kubeconfig FILE         API server credentials (in a pod: the in-cluster service account)
+  --node-name NAME          this node's name (default: $NODE_NAME, else the hostname)
+
+Desired state, standalone mode:
   --policies DIR            KubeArmor policy YAML directory, watched for changes
                             (default: the embedded examples/host/ demo set)
-  --node-name NAME          this node's name (default: $NODE_NAME, else the hostname)
   --node-labels K=V,...     extra node labels for host-policy nodeSelectors
   --containerd-socket PATH  CRI socket for container identity (default ${DEFAULT_CONTAINERD_SOCKET})
 
@@ -98,7 +102,10 @@ export async function run(argv: string[]): Promise<number> {
   if (!LOG_LEVELS.includes(level as LogLevel)) return usage(`--log-level must be one of ${LOG_LEVELS.join("|")}, got "${level}"`);
   const mode = values["throttle-mode"] as string | undefined;
   if (mode !== undefined && mode !== "container" && mode !== "rule") return usage(`--throttle-mode must be container or rule, got "${mode}"`);
-  if (values.kubeconfig !== undefined) return usage("--kubeconfig: Kubernetes mode is not part of this build yet; use --policies DIR");
+  // Kubernetes mode: --kubeconfig, or in a pod (service env) without --policies.
+  const kubernetes = values.kubeconfig !== undefined || (values.policies === undefined && process.env.KUBERNETES_SERVICE_HOST !== undefined);
+  if (kubernetes && values.policies !== undefined) return usage("--policies (standalone) and --kubeconfig (Kubernetes) exclude each other");
+  if (values.kubeconfig !== undefined) process.env.KUBECONFIG = values.kubeconfig as string;
   let nodeLabels: Record<string, string>;
   let resyncSec: number, maxPerSec: number, throttleSec: number;
   try {
@@ -110,7 +117,7 @@ export async function run(argv: string[]): Promise<number> {
     return usage((err as Error).message);
   }
   let policies = values.policies as string | undefined;
-  if (policies === undefined) {
+  if (policies === undefined && !kubernetes) {
     const root = projectRoot();
     if (!root) return usage("--policies DIR is required (the embedded examples/host/ set was not found)");
     policies = join(root, "examples", "host");
@@ -121,7 +128,8 @@ export async function run(argv: string[]): Promise<number> {
   try {
     daemon = await startDaemon(
       {
-        policies,
+        policies: policies ?? "",
+        kubernetes,
         nodeName: values["node-name"] as string | undefined,
         nodeLabels,
         enforcer: enforcer as EnforcerChoice,
