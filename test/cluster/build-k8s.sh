@@ -102,4 +102,18 @@ GO
     log "etcd build failed; up.sh will fall back to /usr/bin/etcd"
   fi
 fi
+# helm (optional, for rendering the chart in the e2e): helm's go.mod has no replaces, so a plain
+# `go install` works. A failure only makes the Helm test skip with a reason.
+HELM=${HELM_VERSION:-v3.19.0}
+HELM_BIN=$CACHE/helm/$HELM/bin
+if [ "${RAMPART_BUILD_HELM:-1}" = 1 ] && [ ! -x "$HELM_BIN/helm" ]; then
+  mkdir -p "$HELM_BIN"
+  log "building helm $HELM"
+  start=$(date +%s)
+  if GOBIN=$HELM_BIN $NICE go install -ldflags "-s -w" helm.sh/helm/v3/cmd/helm@"$HELM" >&2; then
+    log "built helm in $(($(date +%s) - start)) s"
+  else
+    log "helm build failed; the Helm rendering test will be skipped"
+  fi
+fi
 echo "$BIN"

@@ -38,6 +38,7 @@ start() {
       { tail -n 40 "$STATE/logs/pepr-build.log" >&2; log "pepr build failed"; exit 1; }
   fi
   API_PATH=$(openssl rand -hex 32)
+  (umask 077 && printf '%s' "$API_PATH" >"$STATE/api-path") # for bench/admission.ts
   log "starting the module on https://localhost:$PORT"
   PEPR_MODE=dev PEPR_API_PATH=$API_PATH RAMPART_WEBHOOK_PORT=$PORT \
     SSL_KEY_PATH="$STATE/pki/webhook.key" SSL_CERT_PATH="$STATE/pki/webhook.crt" \
