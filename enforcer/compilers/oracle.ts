@@ -120,6 +120,51 @@ export function globAnchor(pattern: string): string {
   return literal.slice(0, literal.lastIndexOf("/") + 1);
 }
 
+/**
+ * Alternatives of a glob's `{a,b}` groups (nested groups allowed), in order; undefined when the
+ * braces are unbalanced or there are more than `limit` alternatives. `\\x` escapes are kept.
+ */
+export function expandBraces(pattern: string, limit = 64): string[] | undefined {
+  let i = 0;
+  // seq := (text | group)*, group := '{' seq (',' seq)* '}'
+  function seq(inGroup: boolean): string[] | undefined {
+    let acc = [""];
+    while (i < pattern.length) {
+      const ch = pattern[i]!;
+      if (inGroup && (ch === "," || ch === "}")) return acc;
+      if (ch === "\\" && i + 1 < pattern.length) {
+        acc = acc.map(a => a + ch + pattern[i + 1]);
+        i += 2;
+      } else if (ch === "{") {
+        i++;
+        const alts: string[] = [];
+        for (;;) {
+          const part = seq(true);
+          if (!part || i >= pattern.length) return undefined;
+          alts.push(...part);
+          if (pattern[i] === "}") {
+            i++;
+            break;
+          }
+          i++;
+        }
+        const next: string[] = [];
+        for (const a of acc) for (const b of alts) next.push(a + b);
+        if (next.length > limit) return undefined;
+        acc = next;
+      } else if (ch === "}") {
+        return undefined;
+      } else {
+        acc = acc.map(a => a + ch);
+        i++;
+      }
+    }
+    return inGroup ? undefined : acc;
+  }
+  const out = seq(false);
+  return out && out.length <= limit ? out : undefined;
+}
+
 const regexCache = new Map<string, RegExp | null>();
 
 /**
@@ -231,8 +276,16 @@ function pathSpecificity(rule: ProcessRule | FileRule, path: string): number | u
       return basename(path) === m.name && path.length > 0 ? 2_000_000 : undefined;
     case "dir":
       return dirCovers(m.dir, m.recursive, path) ? depthOf(m.dir) * 2 : undefined;
-    case "pattern":
-      return globMatches(m.pattern, path) ? depthOf(globAnchor(m.pattern)) * 2 + 1 : undefined;
+    case "pattern": {
+      // A `{a,b}` pattern ranks by the alternative that matches with the deepest anchor.
+      let best: number | undefined;
+      for (const alt of expandBraces(m.pattern) ?? []) {
+        if (!globMatches(alt, path)) continue;
+        const score = depthOf(globAnchor(alt)) * 2 + 1;
+        if (best === undefined || score > best) best = score;
+      }
+      return best;
+    }
   }
 }
 

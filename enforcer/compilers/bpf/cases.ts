@@ -34,7 +34,7 @@ const SOURCES = ["/bin/sh", "/bin/cat", "/usr/bin/a"];
 const ACTIONS: Action[] = ["Allow", "Audit", "Block"];
 const PROTOCOLS: Protocol[] = ["tcp", "udp", "icmp", "icmpv6", "raw", "stream", "dgram", "all", "sctp", "packet"];
 const CAPS: Capability[] = ["net_raw", "chown", "sys_admin", "kill"];
-const GLOB_PARTS = ["*", "**", "?", "[ab]", "[^a]", "b*", "*c", "[a-c]"];
+const GLOB_PARTS = ["*", "**", "?", "[ab]", "[^a]", "b*", "*c", "[a-c]", "{a,b}", "{x.y,bin/c}", "x{,a}"];
 
 export interface GeneratedCase {
   policy: EffectivePolicy;
@@ -93,41 +93,64 @@ export function generateCases(seed = 1, policies = 600, eventsPerPolicy = 20): G
       state,
       postures: { file: chance(0.5) ? "block" : "audit", network: chance(0.5) ? "block" : "audit", capabilities: chance(0.5) ? "block" : "audit" },
     });
-    // Events: mostly aimed at a rule of the policy (its category, a resource near it, its source).
-    const events: OracleEvent[] = [];
-    for (let e = 0; e < eventsPerPolicy; e++) {
-      const target = chance(0.75) ? pick(rules) : undefined;
-      const op = target
-        ? target.category === "capabilities"
-          ? "capability"
-          : (target.category as "process" | "file" | "network")
-        : pick(["process", "file", "network", "capability"] as const);
-      const targetSources = target && "fromSource" in target ? (target.fromSource as string[]) : [];
-      const base = {
-        source: targetSources.length && chance(0.6) ? pick(targetSources) : chance(0.6) ? pick(SOURCES) : undefined,
-        tty: chance(0.5),
-      };
-      if (op === "network") {
-        const want = target?.category === "network" && chance(0.7) ? target.protocol : undefined;
-        const t = want && SOCK_TYPE_NUM[want] !== undefined ? want : pick(Object.keys(SOCK_TYPE_NUM));
-        const pr = want && IPPROTO_NUM[want] !== undefined ? want : chance(0.8) ? pick(Object.keys(IPPROTO_NUM)) : undefined;
-        events.push({ operation: op, ...base, sockType: t, ...(pr ? { protocol: pr } : {}) });
-      } else if (op === "capability") {
-        events.push({ operation: op, ...base, capability: target?.category === "capabilities" && chance(0.7) ? target.capability : pick(CAPS) });
-      } else {
-        let pth = aPath(1, 5);
-        const m = target && "match" in target && chance(0.85) ? target.match : undefined;
-        if (m?.type === "path") pth = chance(0.7) ? m.path : m.path + "/" + pick(COMPONENTS);
-        else if (m?.type === "dir") pth = m.dir === "/" ? aPath() : chance(0.2) ? m.dir.slice(0, -1) : m.dir + comps(1, 3).join("/");
-        else if (m?.type === "execname") pth = aDir() + m.name;
-        else if (m?.type === "pattern") pth = m.pattern.replace(/\*\*|\*|\?|\[\^?[^\]]*\]/g, () => (chance(0.2) ? comps(1, 2).join("/") : pick(COMPONENTS)));
-        const uid = chance(0.5) ? 0 : 1000;
-        events.push({ operation: op, ...base, path: pth, uid, ownerUid: chance(0.5) ? uid : 4242, write: op === "file" && chance(0.5) });
-      }
-    }
+    const events = generateEvents(rules, r, eventsPerPolicy);
     out.push({ policy, events });
   }
   return out;
+}
+
+
+/** Events aimed at a policy's rules (their category, a resource near them, their sources). */
+export function generateEvents(rules: Rule[], r: () => number, count: number): OracleEvent[] {
+  const pick = <T>(xs: readonly T[]): T => xs[Math.floor(r() * xs.length)]!;
+  const chance = (p: number) => r() < p;
+  const comps = (min: number, max: number) => {
+    const n = min + Math.floor(r() * (max - min + 1));
+    return Array.from({ length: n }, () => pick(COMPONENTS));
+  };
+  const aPath = (min = 1, max = 4) => "/" + comps(min, max).join("/");
+  const aDir = () => {
+    const c = comps(0, 3);
+    return c.length ? "/" + c.join("/") + "/" : "/";
+  };
+  const eventsPerPolicy = count;
+  // Events: mostly aimed at a rule of the policy (its category, a resource near it, its source).
+  const events: OracleEvent[] = [];
+  for (let e = 0; e < eventsPerPolicy; e++) {
+    const target = rules.length && chance(0.75) ? pick(rules) : undefined;
+    const op = target
+      ? target.category === "capabilities"
+        ? "capability"
+        : (target.category as "process" | "file" | "network")
+      : pick(["process", "file", "network", "capability"] as const);
+    const targetSources = target && "fromSource" in target ? (target.fromSource as string[]) : [];
+    const base = {
+      source: targetSources.length && chance(0.6) ? pick(targetSources) : chance(0.6) ? pick(SOURCES) : undefined,
+      tty: chance(0.5),
+    };
+    if (op === "network") {
+      const want = target?.category === "network" && chance(0.7) ? target.protocol : undefined;
+      const t = want && SOCK_TYPE_NUM[want] !== undefined ? want : pick(Object.keys(SOCK_TYPE_NUM));
+      const pr = want && IPPROTO_NUM[want] !== undefined ? want : chance(0.8) ? pick(Object.keys(IPPROTO_NUM)) : undefined;
+      events.push({ operation: op, ...base, sockType: t, ...(pr ? { protocol: pr } : {}) });
+    } else if (op === "capability") {
+      events.push({ operation: op, ...base, capability: target?.category === "capabilities" && chance(0.7) ? target.capability : pick(CAPS) });
+    } else {
+      let pth = aPath(1, 5);
+      const m = target && "match" in target && chance(0.85) ? target.match : undefined;
+      if (m?.type === "path") pth = chance(0.7) ? m.path : m.path + "/" + pick(COMPONENTS);
+      else if (m?.type === "dir") pth = m.dir === "/" ? aPath() : chance(0.2) ? m.dir.slice(0, -1) : m.dir + comps(1, 3).join("/");
+      else if (m?.type === "execname") pth = aDir() + m.name;
+      else if (m?.type === "pattern") {
+        pth = m.pattern.replace(/\{([^}]*)\}|\*\*|\*|\?|\[\^?[^\]]*\]/g, (_all, alts: string | undefined) =>
+          alts !== undefined ? pick(alts.split(",")) : chance(0.2) ? comps(1, 2).join("/") : pick(COMPONENTS),
+        );
+      }
+      const uid = chance(0.5) ? 0 : 1000;
+      events.push({ operation: op, ...base, path: pth, uid, ownerUid: chance(0.5) ? uid : 4242, write: op === "file" && chance(0.5) });
+    }
+  }
+  return events;
 }
 
 const VERDICT_CODE = { Allow: 1, Audit: 2, Block: 3 } as const;

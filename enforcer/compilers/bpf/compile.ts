@@ -8,7 +8,7 @@ import type { Action, EffectivePolicy, Rule } from "../../model/types.js";
 import { CAPABILITIES } from "../../model/types.js";
 import type { CompileError, CompileResult } from "../errors.js";
 import { depthOf, ruleVerdict } from "../oracle.js";
-import { GLOB_MAX_PER_ANCHOR, GLOB_MAX_PER_WORKLOAD, nfaTables, parseGlob } from "./glob.js";
+import { GLOB_MAX_PER_ANCHOR, GLOB_MAX_PER_WORKLOAD, nfaTables, parseGlob, parseGlobs } from "./glob.js";
 import { hashStringFast } from "./hash.js";
 import {
   type GlobAnchorVal,
@@ -207,19 +207,21 @@ export function compileBpf(policy: EffectivePolicy): CompileResult<BpfRuleSet> {
             else fileDepths |= bit(depthOf(m.dir));
           }
         } else {
-          const g = parseGlob(m.pattern);
-          if (typeof g === "string") err("glob-unsupported", `matchPatterns ${q(m.pattern)}: ${g}`);
+          const alts = parseGlobs(m.pattern);
+          if (typeof alts === "string") err("glob-unsupported", `matchPatterns ${q(m.pattern)}: ${alts}`);
           else {
-            const k = `${rule.category}\0${g.anchor}\0${src}\0${m.pattern}`;
-            let gg = globGroups.get(k);
-            if (!gg) {
-              gg = { cat: rule.category, anchor: g.anchor, src, pattern: m.pattern, members: [] };
-              globGroups.set(k, gg);
+            for (const g of alts) {
+              const k = `${rule.category}\0${g.anchor}\0${src}\0${g.text}`;
+              let gg = globGroups.get(k);
+              if (!gg) {
+                gg = { cat: rule.category, anchor: g.anchor, src, pattern: g.text, members: [] };
+                globGroups.set(k, gg);
+              }
+              if (!gg.members.some(x => x.id === id)) gg.members.push({ id, rule, far: false });
+              hashOf(g.anchor, rule);
+              if (proc) procDepths |= bit(depthOf(g.anchor));
+              else fileDepths |= bit(depthOf(g.anchor));
             }
-            gg.members.push({ id, rule, far: false });
-            hashOf(g.anchor, rule);
-            if (proc) procDepths |= bit(depthOf(g.anchor));
-            else fileDepths |= bit(depthOf(g.anchor));
           }
         }
       } else if (rule.category === "network") {

@@ -5,6 +5,8 @@
 // rampart_glob in bpf/include/rules.h). This file decides what the kernel can express
 // (bpfCanExpress, for validation and for the compiler) and builds the NFA tables.
 
+import { expandBraces } from "../oracle.js";
+
 export const GLOB_MAX_POS = 63;
 export const GLOB_MAX_PER_ANCHOR = 16;
 export const GLOB_MAX_PER_WORKLOAD = 256;
@@ -35,7 +37,7 @@ export function parseGlob(pattern: string): CompiledGlob | string {
   if (!pattern.startsWith("/")) return "pattern must be an absolute path (start with /)";
   if (pattern.includes("\0")) return "pattern contains a NUL byte";
   if (pattern.includes("\n") || pattern.includes("\r")) return "pattern contains a line break";
-  if (pattern.includes("{") || pattern.includes("}")) return "alternation {a,b} is not supported by the BPF enforcer";
+  if (pattern.includes("{") || pattern.includes("}")) return "alternation {a,b} must be expanded first (parseGlobs)";
   if (pattern.includes("\\")) return "backslash escapes are not supported by the BPF enforcer";
   if (Buffer.byteLength(pattern, "utf8") > 4095) return "pattern longer than 4,095 bytes";
   const bytes = Buffer.from(pattern, "utf8");
@@ -118,8 +120,25 @@ export function parseGlob(pattern: string): CompiledGlob | string {
  * Pure; exported for validation (the model rejects such patterns when a node enforces with BPF).
  */
 export function bpfCanExpress(pattern: string): string | undefined {
-  const r = parseGlob(pattern);
+  const r = parseGlobs(pattern);
   return typeof r === "string" ? r : undefined;
+}
+
+/** Up to this many alternatives per pattern after `{a,b}` expansion. */
+export const GLOB_MAX_ALTERNATIVES = 16;
+
+/** A pattern with `{a,b}` groups → one kernel glob per alternative, or why it cannot be expressed. */
+export function parseGlobs(pattern: string): Array<CompiledGlob & { text: string }> | string {
+  if (pattern.includes("\\")) return "backslash escapes are not supported by the BPF enforcer";
+  const alts = expandBraces(pattern, GLOB_MAX_ALTERNATIVES);
+  if (!alts) return `unbalanced {a,b} groups or more than ${GLOB_MAX_ALTERNATIVES} alternatives`;
+  const out: Array<CompiledGlob & { text: string }> = [];
+  for (const text of alts) {
+    const g = parseGlob(text);
+    if (typeof g === "string") return alts.length > 1 ? `alternative ${JSON.stringify(text)}: ${g}` : g;
+    out.push({ ...g, text });
+  }
+  return out;
 }
 
 /** NFA tables of rampart_glob: star mask, single[256], loop[256] (BigInt bit masks). */
