@@ -8,7 +8,7 @@
 #   setup.sh                  creates the files and binaries the cases touch (run in the guest)
 #   cases.txt                 "<case>|<allow|deny>|<shell command>" — run as aa-exec -p <profile> -- /bin/sh -c
 #   unconfined.txt            commands that must still succeed outside any profile
-# Without a working AppArmor compiler in the tree, part 2 is not prepared (why-not says so) and
+# Without an AppArmor compiler in the tree, part 2 is not prepared (why-not says so) and
 # the guest runs part 1 only.
 set -euo pipefail
 cd "$RAMPART_ROOT"
@@ -16,10 +16,18 @@ OUT=$VM_TEST_WORK/compiled
 rm -rf "$OUT"; mkdir -p "$OUT/policies" "$OUT/profiles"
 D=/opt/rampart-vmtest   # everything the cases touch lives here (created in the guest's overlay)
 
-if [ ! -d enforcer/compilers/apparmor ]; then
-  echo "AppArmor compiler not in the tree yet (enforcer/compilers/apparmor missing)" | tee "$OUT/why-not"
-  rm -f "$OUT/cases.txt"; exit 0
+RAMPART=(node --import tsx enforcer/cli/main.ts)
+# Which compiler route: the CLI (`rampart compile --target apparmor`) once it exists, else the
+# compiler module itself on `rampart explain --output json` (test/vm/tools/compile-apparmor.ts).
+if "${RAMPART[@]}" compile --help 2>/dev/null | grep -q -- '--target'; then
+  ROUTE=cli
+elif [ -f enforcer/compilers/apparmor.ts ] || [ -d enforcer/compilers/apparmor ]; then
+  ROUTE=module
+else
+  echo "AppArmor compiler not in the tree yet (no enforcer/compilers/apparmor*)" | tee "$OUT/why-not"
+  exit 0
 fi
+echo "compiler route: $ROUTE"
 
 cat > "$OUT/workloads.yaml" <<'Y'
 apiVersion: v1
@@ -121,17 +129,24 @@ cat $D/allow/other.txt
 /usr/bin/cat $D/fs/secret.txt
 C
 
-compile_case() { # compile_case CASE -> $OUT/profiles/CASE.profile
-  node --import tsx enforcer/cli/main.ts compile --target apparmor \
-    --policies "$OUT/policies/$1.yaml" --workloads "$OUT/workloads.yaml" > "$OUT/profiles/$1.profile"
-}
 : > "$OUT/names.txt"
+if [ "$ROUTE" = cli ]; then
+  for c in $(cut -d'|' -f1 "$OUT/cases.txt" | sort -u); do
+    "${RAMPART[@]}" compile --target apparmor --policies "$OUT/policies/$c.yaml" --workloads "$OUT/workloads.yaml" \
+      > "$OUT/profiles/$c.profile" || { echo "rampart compile failed for case $c"; exit 1; }
+    name=$(sed -n 's/^ *profile \([^ {]*\).*/\1/p' "$OUT/profiles/$c.profile" | head -1)
+    [ -n "$name" ] || { echo "no 'profile NAME' line in the compiled profile for $c"; cat "$OUT/profiles/$c.profile"; exit 1; }
+    echo "$c $name" >> "$OUT/names.txt"
+  done
+else
+  "${RAMPART[@]}" explain --output json --policies "$OUT/policies" --workloads "$OUT/workloads.yaml" > "$OUT/effective.json" \
+    || { echo "rampart explain failed on the generated policies"; exit 1; }
+  node --import tsx test/vm/tools/compile-apparmor.ts "$OUT/effective.json" "$OUT/profiles" > "$OUT/names.txt" \
+    || { echo "the AppArmor compiler failed"; exit 1; }
+fi
 for c in $(cut -d'|' -f1 "$OUT/cases.txt" | sort -u); do
-  compile_case "$c" || { echo "rampart compile failed for case $c"; exit 1; }
-  name=$(sed -n 's/^ *profile \([^ {]*\).*/\1/p' "$OUT/profiles/$c.profile" | head -1)
-  [ -n "$name" ] || { echo "no 'profile NAME' line in the compiled profile for $c"; cat "$OUT/profiles/$c.profile"; exit 1; }
-  echo "$c $name" >> "$OUT/names.txt"
-  echo "compiled $c -> $name ($(wc -l < "$OUT/profiles/$c.profile") lines)"
+  grep -q "^$c " "$OUT/names.txt" || { echo "no profile compiled for case $c"; exit 1; }
+  echo "compiled $c -> $(awk -v c="$c" '$1 == c {print $2}' "$OUT/names.txt") ($(wc -l < "$OUT/profiles/$c.profile") lines)"
 done
 # the parser must accept every profile on the host too (the guest then only loads them)
 for f in "$OUT"/profiles/*.profile; do
