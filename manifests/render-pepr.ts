@@ -12,7 +12,11 @@
 //     has scoped replacements;
 //   - the mutating webhook fails open (Ignore): a Rampart outage must not stop every pod in the
 //     cluster from being created. Policy validation stays Fail (fail closed);
-//   - the buildTimestamp annotation is dropped, so identical code renders identical YAML.
+//   - the buildTimestamp annotation is dropped, so identical code renders identical YAML;
+//   - the CPU limit is raised from 500m to 1 (a throttled single event loop is the admission
+//     latency risk, platform-notes d.8) and the watcher notices dropped watches within a minute
+//     (PEPR_LAST_SEEN_LIMIT_SECONDS / PEPR_RELIST_INTERVAL_SECONDS, platform-notes d.7).
+// Done here rather than as kustomize patches so the Helm chart gets exactly the same objects.
 //
 //   node --import tsx manifests/render-pepr.ts <pepr-module-<uuid>.yaml> > out.yaml
 
@@ -49,8 +53,14 @@ export function renderPepr(moduleYaml: string): string {
       }
     }
     if (o.kind === "Deployment") {
-      const tpl = (o as { spec: { template: { metadata: { annotations?: Record<string, string> } } } }).spec.template;
+      type Container = { resources?: unknown; env?: Array<{ name: string; value: string }> };
+      const tpl = (o as { spec: { template: { metadata: { annotations?: Record<string, string> }; spec: { containers: Container[] } } } }).spec.template;
       delete tpl.metadata.annotations?.buildTimestamp;
+      const c = tpl.spec.containers[0]!;
+      c.resources = { requests: { cpu: "200m", memory: "256Mi" }, limits: { cpu: "1", memory: "512Mi" } };
+      if (o.metadata.name === "pepr-rampart-watcher") {
+        c.env = [...(c.env ?? []), { name: "PEPR_LAST_SEEN_LIMIT_SECONDS", value: "60" }, { name: "PEPR_RELIST_INTERVAL_SECONDS", value: "120" }];
+      }
     }
     out.push(o);
   }
