@@ -20,9 +20,9 @@ while IFS='|' read -r case want cmd; do
     expect_rc "$case: allowed: $cmd" 0 aa-exec -p "$name" -- /bin/sh -c "$cmd"
   fi
 done < "$C/cases.txt"
-# Informational: explicit `deny` rules are quiet in AppArmor (only `audit deny` and implicit
-# allow-list denials are logged), so the
-# kernel log may hold no record of these denials; alerts come from the monitor.
+# Informational: explicit `deny` rules are quiet in AppArmor (only `audit deny` rules and implicit
+# allow-list denials are logged), so the kernel log holds few records of these denials; alerts
+# come from the monitor.
 echo "  (kernel apparmor=\"DENIED\" records naming rampart-rvt-* profiles: $(dmesg | grep -c 'apparmor="DENIED".*profile="rampart-rvt-'))"
 while IFS= read -r cmd; do
   expect_rc "unconfined: $cmd" 0 /bin/sh -c "$cmd"
