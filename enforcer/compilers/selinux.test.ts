@@ -5,27 +5,9 @@
 
 import { test } from "node:test";
 import assert from "node:assert/strict";
-import { spawnSync } from "node:child_process";
-import { mkdtempSync, rmSync, writeFileSync } from "node:fs";
-import { tmpdir } from "node:os";
-import { join, resolve } from "node:path";
 import { compileSELinux, pathRegex } from "./selinux.js";
 import { cap, dir, effective, file, path, pattern, proc } from "./fixtures.js";
-
-const BASE = resolve(import.meta.dirname, "selinux-test-base.cil");
-
-/** Compile base + module with secilc (MLS); returns secilc's stderr on failure. */
-export function secilcCheck(cil: string): void {
-  const d = mkdtempSync(join(tmpdir(), "rampart-se-"));
-  try {
-    writeFileSync(join(d, "module.cil"), cil);
-    const r = spawnSync("secilc", ["-M", "true", "-o", join(d, "policy.bin"), "-f", join(d, "file_contexts"), BASE, join(d, "module.cil")], { encoding: "utf8" });
-    if (r.error) throw new Error(`secilc not runnable (apt-get install secilc): ${r.error.message}`);
-    if (r.status !== 0) throw new Error(`secilc rejected the module (exit ${r.status}):\n${r.stderr}${r.stdout}\n${cil}`);
-  } finally {
-    rmSync(d, { recursive: true, force: true });
-  }
-}
+import { secilcCheck } from "./testing-tools.js";
 
 test("host module: labels, source domains, and secilc accepts it", () => {
   const p = effective(

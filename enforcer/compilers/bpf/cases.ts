@@ -118,12 +118,13 @@ export function generateEvents(rules: Rule[], r: () => number, count: number): O
   const events: OracleEvent[] = [];
   for (let e = 0; e < eventsPerPolicy; e++) {
     const target = rules.length && chance(0.75) ? pick(rules) : undefined;
-    const op = target
-      ? target.category === "capabilities"
+    const op: OracleEvent["operation"] =
+      target?.category === "capabilities"
         ? "capability"
-        : (target.category as "process" | "file" | "network")
-      : pick(["process", "file", "network", "capability"] as const);
-    const targetSources = target && "fromSource" in target ? (target.fromSource as string[]) : [];
+        : target?.category === "process" || target?.category === "file" || target?.category === "network"
+          ? target.category
+          : pick(["process", "file", "network", "capability"] as const);
+    const targetSources = target && target.category !== "syscalls" && "fromSource" in target ? (target.fromSource as string[]) : [];
     const base = {
       source: targetSources.length && chance(0.6) ? pick(targetSources) : chance(0.6) ? pick(SOURCES) : undefined,
       tty: chance(0.5),
