@@ -6,6 +6,7 @@
 import { after, before, describe, test } from "node:test";
 import assert from "node:assert/strict";
 import { join } from "node:path";
+import { readFileSync } from "node:fs";
 import * as grpc from "@grpc/grpc-js";
 import * as protoLoader from "@grpc/proto-loader";
 import { Feeder } from "./feeder.js";
@@ -248,7 +249,7 @@ describe("TLS and mTLS", () => {
     good.close();
     await assert.rejects(connectLogService({ address, connectTimeoutMs: 1500 }), /cannot reach the feeder/);
     await assert.rejects(
-      connectLogService({ address, connectTimeoutMs: 1500, tls: { ca: require("node:fs").readFileSync(pki.otherCaPath) } }),
+      connectLogService({ address, connectTimeoutMs: 1500, tls: { ca: readFileSync(pki.otherCaPath) } }),
       /cannot reach the feeder .* \(TLS\)/,
     );
     await feeder.stop();
