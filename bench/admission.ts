@@ -35,7 +35,8 @@ function summary(ms: number[]): string {
 const policies: unknown[] = [];
 for (const dir of ["examples/policies", "examples/host"]) {
   for (const f of readdirSync(join(ROOT, dir)).filter(x => x.endsWith(".yaml"))) {
-    for (const d of parseDocuments(readFileSync(join(ROOT, dir, f), "utf8"), f)) if (d.object) policies.push(d.object);
+    for (const d of parseDocuments(readFileSync(join(ROOT, dir, f), "utf8"), f))
+      if (d.object) policies.push(d.object);
   }
 }
 const policyTimes: number[] = [];
@@ -45,10 +46,23 @@ for (let i = 0; i < ITER; i++) {
   decidePolicyAdmission(obj);
   policyTimes.push(Number(process.hrtime.bigint() - t) / 1e6);
 }
-const nodes = new MemoryNodeView(Array.from({ length: 500 }, (_, i) => ({ name: `n${i}`, labels: { "kubearmor.io/enforcer": i % 2 ? "apparmor" : "bpf", zone: `z${i % 5}` } })));
+const nodes = new MemoryNodeView(
+  Array.from({ length: 500 }, (_, i) => ({
+    name: `n${i}`,
+    labels: { "kubearmor.io/enforcer": i % 2 ? "apparmor" : "bpf", zone: `z${i % 5}` },
+  })),
+);
 const pod = (i: number): PodLike => ({
-  metadata: { name: `web-5d8f7c9b4-${i}`, namespace: "shop", labels: { app: "web", "pod-template-hash": "5d8f7c9b4" }, ownerReferences: [{ kind: "ReplicaSet", name: "web-5d8f7c9b4", controller: true }] },
-  spec: i % 2 ? { nodeName: `n${i % 500}`, containers: [{ name: "app" }, { name: "sidecar" }] } : { nodeSelector: { zone: "z1" }, containers: [{ name: "app" }] },
+  metadata: {
+    name: `web-5d8f7c9b4-${i}`,
+    namespace: "shop",
+    labels: { app: "web", "pod-template-hash": "5d8f7c9b4" },
+    ownerReferences: [{ kind: "ReplicaSet", name: "web-5d8f7c9b4", controller: true }],
+  },
+  spec:
+    i % 2
+      ? { nodeName: `n${i % 500}`, containers: [{ name: "app" }, { name: "sidecar" }] }
+      : { nodeSelector: { zone: "z1" }, containers: [{ name: "app" }] },
 });
 const podTimes: number[] = [];
 for (let i = 0; i < ITER; i++) {
@@ -57,7 +71,9 @@ for (let i = 0; i < ITER; i++) {
   applyPodPlan(p, planPodMutation(p, { nodes, serverMinor: 34 }));
   podTimes.push(Number(process.hrtime.bigint() - t) / 1e6);
 }
-console.log(`in-process policy verdict (${policies.length} example policies): ${summary(policyTimes.slice(100))}`);
+console.log(
+  `in-process policy verdict (${policies.length} example policies): ${summary(policyTimes.slice(100))}`,
+);
 console.log(`in-process pod plan (500 nodes):                 ${summary(podTimes.slice(100))}`);
 
 // ---- 2. through the webhook --------------------------------------------------------------------
@@ -77,8 +93,18 @@ function review(kind: "validate" | "mutate", i: number): string {
       ? { ...(policies[i % policies.length] as object) }
       : { apiVersion: "v1", kind: "Pod", ...pod(i) };
   const o = obj as { kind: string; metadata?: { name?: string; namespace?: string } };
-  const gvk = kind === "validate" ? { group: "security.kubearmor.com", version: "v1", kind: o.kind } : { group: "", version: "v1", kind: "Pod" };
-  const plural = ({ KubeArmorPolicy: "kubearmorpolicies", KubeArmorClusterPolicy: "kubearmorclusterpolicies", KubeArmorHostPolicy: "kubearmorhostpolicies", Pod: "pods" } as Record<string, string>)[o.kind]!;
+  const gvk =
+    kind === "validate"
+      ? { group: "security.kubearmor.com", version: "v1", kind: o.kind }
+      : { group: "", version: "v1", kind: "Pod" };
+  const plural = (
+    {
+      KubeArmorPolicy: "kubearmorpolicies",
+      KubeArmorClusterPolicy: "kubearmorclusterpolicies",
+      KubeArmorHostPolicy: "kubearmorhostpolicies",
+      Pod: "pods",
+    } as Record<string, string>
+  )[o.kind]!;
   return JSON.stringify({
     apiVersion: "admission.k8s.io/v1",
     kind: "AdmissionReview",
@@ -98,7 +124,12 @@ function review(kind: "validate" | "mutate", i: number): string {
   });
 }
 
-async function run(kind: "validate" | "mutate", concurrency: number, total: number, agent: https.Agent): Promise<number[]> {
+async function run(
+  kind: "validate" | "mutate",
+  concurrency: number,
+  total: number,
+  agent: https.Agent,
+): Promise<number[]> {
   const times: number[] = [];
   let next = 0;
   const worker = async (): Promise<void> => {
@@ -109,10 +140,19 @@ async function run(kind: "validate" | "mutate", concurrency: number, total: numb
       const t = process.hrtime.bigint();
       await new Promise<void>((resolve, reject) => {
         const req = https.request(
-          { host: "localhost", port, path: `/${kind}/${apiPath}`, method: "POST", agent, headers: { "content-type": "application/json", "content-length": Buffer.byteLength(body) } },
+          {
+            host: "localhost",
+            port,
+            path: `/${kind}/${apiPath}`,
+            method: "POST",
+            agent,
+            headers: { "content-type": "application/json", "content-length": Buffer.byteLength(body) },
+          },
           res => {
             res.resume();
-            res.on("end", () => (res.statusCode === 200 ? resolve() : reject(new Error(`HTTP ${res.statusCode}`))));
+            res.on("end", () =>
+              res.statusCode === 200 ? resolve() : reject(new Error(`HTTP ${res.statusCode}`)),
+            );
           },
         );
         req.on("error", reject);
@@ -136,7 +176,9 @@ async function main(): Promise<void> {
       const times = await run(kind, c, REQUESTS, agent);
       agent.destroy();
       const rps = (REQUESTS / ((Date.now() - t0) / 1000)).toFixed(0);
-      console.log(`webhook ${kind.padEnd(8)} concurrency ${String(c).padStart(3)}: ${summary(times)}  ${rps} req/s`);
+      console.log(
+        `webhook ${kind.padEnd(8)} concurrency ${String(c).padStart(3)}: ${summary(times)}  ${rps} req/s`,
+      );
     }
   }
 }

@@ -5,10 +5,18 @@ import { postureRewrites, postureWarning } from "./namespace-posture.js";
 
 test("only invalid posture values are rewritten, to the configured default of their category", () => {
   assert.deepEqual(postureRewrites(undefined), []);
-  assert.deepEqual(postureRewrites({ "kubearmor-file-posture": "block", "kubearmor-network-posture": "audit" }), []);
+  assert.deepEqual(
+    postureRewrites({ "kubearmor-file-posture": "block", "kubearmor-network-posture": "audit" }),
+    [],
+  );
   assert.deepEqual(
     postureRewrites(
-      { "kubearmor-file-posture": "Block", "kubearmor-network-posture": "", "kubearmor-capabilities-posture": "allow", other: "x" },
+      {
+        "kubearmor-file-posture": "Block",
+        "kubearmor-network-posture": "",
+        "kubearmor-capabilities-posture": "allow",
+        other: "x",
+      },
       { file: "block", network: "audit", capabilities: "audit" },
     ),
     [

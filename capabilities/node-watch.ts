@@ -53,7 +53,10 @@ export function describe(e: unknown): string {
   if (e instanceof Error) return e.message;
   if (e && typeof e === "object" && "status" in e) {
     const r = e as { status?: number; statusText?: string; data?: unknown };
-    return `HTTP ${r.status} ${r.statusText ?? ""} ${typeof r.data === "string" ? r.data : JSON.stringify(r.data ?? "")}`.slice(0, 300);
+    return `HTTP ${r.status} ${r.statusText ?? ""} ${typeof r.data === "string" ? r.data : JSON.stringify(r.data ?? "")}`.slice(
+      0,
+      300,
+    );
   }
   return String(e);
 }

@@ -11,7 +11,10 @@ const nodes = new MemoryNodeView([
   { name: "plain", labels: {} },
 ]);
 
-function pod(over: Partial<PodLike["metadata"]> = {}, spec: Partial<NonNullable<PodLike["spec"]>> = {}): PodLike {
+function pod(
+  over: Partial<PodLike["metadata"]> = {},
+  spec: Partial<NonNullable<PodLike["spec"]>> = {},
+): PodLike {
   return {
     metadata: { name: "p", namespace: "team", ...over },
     spec: { nodeName: "aa1", containers: [{ name: "app" }, { name: "log" }], ...spec },
@@ -20,10 +23,19 @@ function pod(over: Partial<PodLike["metadata"]> = {}, spec: Partial<NonNullable<
 
 test("ownerName: ReplicaSet collapses to the Deployment (by pod-template-hash, else last segment)", () => {
   const rs = { kind: "ReplicaSet", name: "web-5d8f7c9b4", controller: true };
-  assert.equal(ownerName(pod({ ownerReferences: [rs], labels: { "pod-template-hash": "5d8f7c9b4" } })), "web");
+  assert.equal(
+    ownerName(pod({ ownerReferences: [rs], labels: { "pod-template-hash": "5d8f7c9b4" } })),
+    "web",
+  );
   assert.equal(ownerName(pod({ ownerReferences: [rs] })), "web");
-  assert.equal(ownerName(pod({ ownerReferences: [{ kind: "StatefulSet", name: "db", controller: true }] })), "db");
-  assert.equal(ownerName(pod({ ownerReferences: [{ kind: "ReplicaSet", name: "x", controller: false }] })), "p");
+  assert.equal(
+    ownerName(pod({ ownerReferences: [{ kind: "StatefulSet", name: "db", controller: true }] })),
+    "db",
+  );
+  assert.equal(
+    ownerName(pod({ ownerReferences: [{ kind: "ReplicaSet", name: "x", controller: false }] })),
+    "p",
+  );
   assert.equal(ownerName({ metadata: { generateName: "job-run-" } }), "job-run");
 });
 
@@ -32,22 +44,34 @@ test("nodeChoice: scheduled pods by their node's label; unscheduled only if all 
   assert.equal(nodeChoice(pod({}, { nodeName: "bpf1" }), nodes).apparmor, false);
   assert.equal(nodeChoice(pod({}, { nodeName: "plain" }), nodes).apparmor, false);
   assert.equal(nodeChoice(pod({}, { nodeName: "ghost" }), nodes).apparmor, false);
-  assert.equal(nodeChoice(pod({}, { nodeName: undefined, nodeSelector: { zone: "a" } }), nodes).apparmor, true);
+  assert.equal(
+    nodeChoice(pod({}, { nodeName: undefined, nodeSelector: { zone: "a" } }), nodes).apparmor,
+    true,
+  );
   assert.equal(nodeChoice(pod({}, { nodeName: undefined }), nodes).apparmor, false);
-  assert.equal(nodeChoice(pod({}, { nodeName: undefined, nodeSelector: { zone: "nowhere" } }), nodes).apparmor, false);
+  assert.equal(
+    nodeChoice(pod({}, { nodeName: undefined, nodeSelector: { zone: "nowhere" } }), nodes).apparmor,
+    false,
+  );
   assert.equal(nodeChoice(pod(), new MemoryNodeView()).apparmor, false, "unsynced view: never guess");
 });
 
 test("planPodMutation: field on >= 1.30, legacy annotation below or when unknown", () => {
   const field = planPodMutation(pod(), { nodes, serverMinor: 34 });
-  assert.deepEqual(field.fieldProfiles.map(p => p.profile), ["rampart-team-p-app", "rampart-team-p-log"]);
+  assert.deepEqual(
+    field.fieldProfiles.map(p => p.profile),
+    ["rampart-team-p-app", "rampart-team-p-log"],
+  );
   assert.equal(field.legacyProfiles.length, 0);
   for (const minor of [29, undefined]) {
     const legacy = planPodMutation(pod(), { nodes, serverMinor: minor });
     assert.equal(legacy.fieldProfiles.length, 0);
     const p = pod();
     applyPodPlan(p, legacy);
-    assert.equal(p.metadata?.annotations?.["container.apparmor.security.beta.kubernetes.io/app"], "localhost/rampart-team-p-app");
+    assert.equal(
+      p.metadata?.annotations?.["container.apparmor.security.beta.kubernetes.io/app"],
+      "localhost/rampart-team-p-app",
+    );
     assert.equal(p.spec?.containers?.[0]?.securityContext, undefined);
   }
 });
@@ -64,19 +88,42 @@ test("applyPodPlan: sets Localhost profiles and default annotations, keeps other
 });
 
 test("existing profiles are never overridden (container field, legacy annotation, pod level)", () => {
-  const c = pod({}, { containers: [{ name: "app", securityContext: { appArmorProfile: { type: "Unconfined" } } }, { name: "log" }] });
-  assert.deepEqual(planPodMutation(c, { nodes, serverMinor: 34 }).fieldProfiles.map(x => x.container), ["log"]);
+  const c = pod(
+    {},
+    {
+      containers: [
+        { name: "app", securityContext: { appArmorProfile: { type: "Unconfined" } } },
+        { name: "log" },
+      ],
+    },
+  );
+  assert.deepEqual(
+    planPodMutation(c, { nodes, serverMinor: 34 }).fieldProfiles.map(x => x.container),
+    ["log"],
+  );
   const a = pod({ annotations: { "container.apparmor.security.beta.kubernetes.io/log": "unconfined" } });
-  assert.deepEqual(planPodMutation(a, { nodes, serverMinor: 34 }).fieldProfiles.map(x => x.container), ["app"]);
+  assert.deepEqual(
+    planPodMutation(a, { nodes, serverMinor: 34 }).fieldProfiles.map(x => x.container),
+    ["app"],
+  );
   const podLevel = pod({}, { securityContext: { appArmorProfile: { type: "RuntimeDefault" } } });
   assert.equal(planPodMutation(podLevel, { nodes, serverMinor: 34 }).fieldProfiles.length, 0);
 });
 
 test("kubearmor-policy / kubearmor-visibility defaulting follows KubeArmor", () => {
-  const plan = (md: Partial<NonNullable<PodLike["metadata"]>>) => planPodMutation(pod(md, { nodeName: "bpf1" }), { nodes, serverMinor: 34 }).annotations;
-  assert.deepEqual(plan({}), { "kubearmor-policy": "enabled", "kubearmor-visibility": "process,file,network,capabilities" });
-  assert.deepEqual(plan({ annotations: { "kubearmor-policy": "disabled", "kubearmor-visibility": "none" } }), {});
-  assert.deepEqual(plan({ annotations: { "kubearmor-policy": "bogus", "kubearmor-visibility": "" } }), { "kubearmor-policy": "enabled" });
+  const plan = (md: Partial<NonNullable<PodLike["metadata"]>>) =>
+    planPodMutation(pod(md, { nodeName: "bpf1" }), { nodes, serverMinor: 34 }).annotations;
+  assert.deepEqual(plan({}), {
+    "kubearmor-policy": "enabled",
+    "kubearmor-visibility": "process,file,network,capabilities",
+  });
+  assert.deepEqual(
+    plan({ annotations: { "kubearmor-policy": "disabled", "kubearmor-visibility": "none" } }),
+    {},
+  );
+  assert.deepEqual(plan({ annotations: { "kubearmor-policy": "bogus", "kubearmor-visibility": "" } }), {
+    "kubearmor-policy": "enabled",
+  });
   for (const l of ["kubearmor-app", "io.cilium/app", "rampart.dev/component"]) {
     assert.equal(plan({ labels: { [l]: "x" } })["kubearmor-policy"], "audited", l);
   }
@@ -84,9 +131,17 @@ test("kubearmor-policy / kubearmor-visibility defaulting follows KubeArmor", () 
 
 test("kube-system, Rampart's namespaces and Rampart's pods never get profiles", () => {
   for (const ns of ["kube-system", "rampart-system", "pepr-system", "kubearmor"]) {
-    assert.equal(planPodMutation(pod({ namespace: ns }), { nodes, serverMinor: 34 }).fieldProfiles.length, 0, ns);
+    assert.equal(
+      planPodMutation(pod({ namespace: ns }), { nodes, serverMinor: 34 }).fieldProfiles.length,
+      0,
+      ns,
+    );
   }
-  assert.equal(planPodMutation(pod({ labels: { "rampart.dev/component": "node" } }), { nodes, serverMinor: 34 }).fieldProfiles.length, 0);
+  assert.equal(
+    planPodMutation(pod({ labels: { "rampart.dev/component": "node" } }), { nodes, serverMinor: 34 })
+      .fieldProfiles.length,
+    0,
+  );
 });
 
 test("profile names are sanitised and bounded for hostile names", () => {

@@ -41,7 +41,10 @@ export interface PodLike {
     securityContext?: { appArmorProfile?: { type?: string; localhostProfile?: string } };
     containers?: Array<{
       name: string;
-      securityContext?: { appArmorProfile?: { type?: string; localhostProfile?: string }; [k: string]: unknown };
+      securityContext?: {
+        appArmorProfile?: { type?: string; localhostProfile?: string };
+        [k: string]: unknown;
+      };
       [k: string]: unknown;
     }>;
   };
@@ -59,9 +62,7 @@ export interface ContainerProfile {
   profile: string;
 }
 
-export type NodeChoice =
-  | { apparmor: true; why: string }
-  | { apparmor: false; why: string };
+export type NodeChoice = { apparmor: true; why: string } | { apparmor: false; why: string };
 
 export interface PodPlan {
   /** Annotations to add (never overwrites an existing valid value). */
@@ -111,7 +112,8 @@ export function nodeChoice(pod: PodLike, nodes: NodeView): NodeChoice {
   }
   const sel = pod.spec?.nodeSelector ?? {};
   const candidates = nodes.list().filter(n => Object.entries(sel).every(([k, v]) => n.labels[k] === v));
-  if (candidates.length === 0) return { apparmor: false, why: "unscheduled and no node matches its nodeSelector" };
+  if (candidates.length === 0)
+    return { apparmor: false, why: "unscheduled and no node matches its nodeSelector" };
   const other = candidates.filter(n => n.labels[ENFORCER_LABEL] !== "apparmor");
   return other.length === 0
     ? { apparmor: true, why: `unscheduled; all ${candidates.length} candidate nodes are AppArmor nodes` }
@@ -181,6 +183,9 @@ export function applyPodPlan(pod: PodLike, plan: PodPlan): void {
   if (Object.keys(add).length) md.annotations = { ...(md.annotations ?? {}), ...add };
   for (const p of plan.fieldProfiles) {
     const c = pod.spec!.containers![p.index]!;
-    c.securityContext = { ...(c.securityContext ?? {}), appArmorProfile: { type: "Localhost", localhostProfile: p.profile } };
+    c.securityContext = {
+      ...(c.securityContext ?? {}),
+      appArmorProfile: { type: "Localhost", localhostProfile: p.profile },
+    };
   }
 }

@@ -11,18 +11,35 @@ const ksp = (spec: object, name = "p") => ({
 });
 
 test("valid policy: allowed without warnings", () => {
-  const v = decidePolicyAdmission(ksp({ process: { matchPaths: [{ path: "/usr/bin/sleep" }] }, action: "Block" }));
+  const v = decidePolicyAdmission(
+    ksp({ process: { matchPaths: [{ path: "/usr/bin/sleep" }] }, action: "Block" }),
+  );
   assert.equal(v.allowed, true);
   assert.deepEqual(v.warnings, []);
 });
 
 test("invalid policy: denied with one JSON-path reason per problem", () => {
-  const v = decidePolicyAdmission(ksp({ capabilities: { matchCapabilities: [{ capability: "bogus,net_raw" }] }, apparmor: "include <x>", action: "Block" }));
+  const v = decidePolicyAdmission(
+    ksp({
+      capabilities: { matchCapabilities: [{ capability: "bogus,net_raw" }] },
+      apparmor: "include <x>",
+      action: "Block",
+    }),
+  );
   assert.equal(v.allowed, false);
-  assert.ok(v.reasons.some(r => r.startsWith("spec.capabilities.matchCapabilities[0].capability: ")), v.reasons.join("\n"));
-  assert.ok(v.reasons.some(r => r.startsWith("spec.apparmor: ")), v.reasons.join("\n"));
+  assert.ok(
+    v.reasons.some(r => r.startsWith("spec.capabilities.matchCapabilities[0].capability: ")),
+    v.reasons.join("\n"),
+  );
+  assert.ok(
+    v.reasons.some(r => r.startsWith("spec.apparmor: ")),
+    v.reasons.join("\n"),
+  );
   for (const r of v.reasons) assert.ok(!r.includes("\n"));
-  assert.match(denialMessage("KubeArmorPolicy", "ns", "p", v.reasons), /^Rampart rejected KubeArmorPolicy ns\/p: spec\./);
+  assert.match(
+    denialMessage("KubeArmorPolicy", "ns", "p", v.reasons),
+    /^Rampart rejected KubeArmorPolicy ns\/p: spec\./,
+  );
 });
 
 test("non-objects and wrong kinds are denied, never thrown", () => {
@@ -34,13 +51,23 @@ test("non-objects and wrong kinds are denied, never thrown", () => {
 });
 
 test("process allow-list without library access: warning; with /lib and /usr/lib allowed: none", () => {
-  const bare = decidePolicyAdmission(ksp({ process: { matchPaths: [{ path: "/usr/bin/sleep" }] }, action: "Allow" }));
+  const bare = decidePolicyAdmission(
+    ksp({ process: { matchPaths: [{ path: "/usr/bin/sleep" }] }, action: "Allow" }),
+  );
   assert.equal(bare.allowed, true);
-  assert.ok(bare.warnings.some(w => w.includes("shared libraries")), bare.warnings.join("\n"));
+  assert.ok(
+    bare.warnings.some(w => w.includes("shared libraries")),
+    bare.warnings.join("\n"),
+  );
   const withLibs = decidePolicyAdmission(
     ksp({
       process: { matchPaths: [{ path: "/usr/bin/sleep" }] },
-      file: { matchDirectories: [{ dir: "/lib/", recursive: true, readOnly: true }, { dir: "/usr/lib/", recursive: true, readOnly: true }] },
+      file: {
+        matchDirectories: [
+          { dir: "/lib/", recursive: true, readOnly: true },
+          { dir: "/usr/lib/", recursive: true, readOnly: true },
+        ],
+      },
       action: "Allow",
     }),
   );
@@ -49,10 +76,22 @@ test("process allow-list without library access: warning; with /lib and /usr/lib
 
 test("contradictory rules: warned (by the model) and still allowed", () => {
   const v = decidePolicyAdmission(
-    ksp({ process: { matchPaths: [{ path: "/bin/ls", action: "Allow" }, { path: "/bin/ls", action: "Block" }] }, file: { matchDirectories: [{ dir: "/", recursive: true }] }, action: "Allow" }),
+    ksp({
+      process: {
+        matchPaths: [
+          { path: "/bin/ls", action: "Allow" },
+          { path: "/bin/ls", action: "Block" },
+        ],
+      },
+      file: { matchDirectories: [{ dir: "/", recursive: true }] },
+      action: "Allow",
+    }),
   );
   assert.equal(v.allowed, true);
-  assert.ok(v.warnings.some(w => w.includes("contradicts")), v.warnings.join("\n"));
+  assert.ok(
+    v.warnings.some(w => w.includes("contradicts")),
+    v.warnings.join("\n"),
+  );
 });
 
 test("host allow-lists are flagged", () => {
@@ -68,7 +107,10 @@ test("host allow-lists are flagged", () => {
     },
   });
   assert.equal(v.allowed, true, v.reasons.join("\n"));
-  assert.ok(v.warnings.some(w => w.startsWith("spec: host policy with Allow rules")), v.warnings.join("\n"));
+  assert.ok(
+    v.warnings.some(w => w.startsWith("spec: host policy with Allow rules")),
+    v.warnings.join("\n"),
+  );
 });
 
 test("huge bad policies give a bounded number of reasons", () => {

@@ -5,7 +5,14 @@
 // denial reasons, and warnings for policies that are valid but probably not what the author meant.
 
 import { validatePolicyObject } from "../enforcer/model/index.js";
-import type { FileRule, NormalizedPolicy, PathMatch, Problem, ProcessRule, Rule } from "../enforcer/model/types.js";
+import type {
+  FileRule,
+  NormalizedPolicy,
+  PathMatch,
+  Problem,
+  ProcessRule,
+  Rule,
+} from "../enforcer/model/types.js";
 
 export interface PolicyVerdict {
   allowed: boolean;
@@ -37,7 +44,11 @@ function cap(lines: string[], what: string): string[] {
 
 /** Validate one admitted object. Errors deny; warnings (model + risk analysis) go to the client. */
 export function decidePolicyAdmission(obj: unknown): PolicyVerdict {
-  const { policy, problems } = validatePolicyObject(obj, { file: "admission", document: 1 }, { strict: false });
+  const { policy, problems } = validatePolicyObject(
+    obj,
+    { file: "admission", document: 1 },
+    { strict: false },
+  );
   const errors = problems.filter(p => p.level === "error").map(problemLine);
   const warnings = problems.filter(p => p.level === "warning").map(problemLine);
   if (errors.length || !policy) {
@@ -52,7 +63,12 @@ export function decidePolicyAdmission(obj: unknown): PolicyVerdict {
 }
 
 /** The denial message Pepr returns: every reason, `; `-separated, prefixed with the object. */
-export function denialMessage(kind: string, ns: string | undefined, name: string | undefined, reasons: string[]): string {
+export function denialMessage(
+  kind: string,
+  ns: string | undefined,
+  name: string | undefined,
+  reasons: string[],
+): string {
   const who = `${kind} ${ns ? `${ns}/` : ""}${name ?? "(unnamed)"}`;
   return `Rampart rejected ${who}: ${reasons.join("; ")}`;
 }
@@ -111,7 +127,10 @@ export function policyRiskWarnings(policy: NormalizedPolicy): string[] {
   // Contradictory Allow/Block pairs are reported by the model itself (contradictionChecks).
 
   // 2. Host allow-lists apply to every process on the node, including the kubelet and sshd.
-  if (policy.kind === "KubeArmorHostPolicy" && policy.rules.some(r => "action" in r && r.action === "Allow")) {
+  if (
+    policy.kind === "KubeArmorHostPolicy" &&
+    policy.rules.some(r => "action" in r && r.action === "Allow")
+  ) {
     out.push(
       "spec: host policy with Allow rules puts every process on the selected nodes in allow-list mode (kubelet, container runtime, sshd); with a block host posture a missing rule can make the node unmanageable",
     );

@@ -79,7 +79,10 @@ function clip(s: string, n: number): string {
 /** Read a RampartNodeReport object (as stored) into a NodeReport; ignores malformed entries. */
 export function reportFromObject(obj: unknown): NodeReport | undefined {
   if (!obj || typeof obj !== "object") return undefined;
-  const o = obj as { metadata?: { name?: string }; spec?: { nodeName?: string; enforcer?: string; policies?: unknown } };
+  const o = obj as {
+    metadata?: { name?: string };
+    spec?: { nodeName?: string; enforcer?: string; policies?: unknown };
+  };
   const node = o.spec?.nodeName ?? o.metadata?.name;
   if (!node) return undefined;
   const entries: NodeReportEntry[] = [];

@@ -20,7 +20,8 @@ export const runtimeInfo: { serverMinor?: number } = {};
 
 export const Rampart = new Capability({
   name: "rampart",
-  description: "Validates KubeArmor policies, assigns AppArmor profiles to pods, normalizes namespace postures, aggregates policy status",
+  description:
+    "Validates KubeArmor policies, assigns AppArmor profiles to pods, normalizes namespace postures, aggregates policy status",
   namespaces: [],
 });
 const { When } = Rampart;

@@ -27,8 +27,13 @@ describe("policy admission", { skip }, () => {
   before(() => {
     // The examples live in KubeArmor's demo namespaces: create every namespace they name.
     const names = new Set(["policy-e2e"]);
-    for (const f of [...yamlFiles("examples/policies"), ...yamlFiles("examples/host"), ...yamlFiles("examples/invalid")]) {
-      for (const m of readFileSync(join(ROOT, f), "utf8").matchAll(/^\s+namespace:\s*["']?([a-z0-9-]+)/gm)) names.add(m[1]!);
+    for (const f of [
+      ...yamlFiles("examples/policies"),
+      ...yamlFiles("examples/host"),
+      ...yamlFiles("examples/invalid"),
+    ]) {
+      for (const m of readFileSync(join(ROOT, f), "utf8").matchAll(/^\s+namespace:\s*["']?([a-z0-9-]+)/gm))
+        names.add(m[1]!);
     }
     for (const ns of names) {
       if (kubectl(["get", "namespace", ns]).code !== 0) kubectlOk(["create", "namespace", ns]);
@@ -69,7 +74,11 @@ describe("policy admission", { skip }, () => {
       const out = r.stderr;
       if (out.includes(WEBHOOK)) {
         // Denied by Rampart: every error the model finds is in the message, one per reason.
-        for (const p of errors) assert.ok(out.includes(`${p.path}: ${p.message}`), `missing reason ${p.path}: ${p.message}\n${out}`);
+        for (const p of errors)
+          assert.ok(
+            out.includes(`${p.path}: ${p.message}`),
+            `missing reason ${p.path}: ${p.message}\n${out}`,
+          );
       } else {
         // Denied earlier (YAML parse error in kubectl, strict decoding, or the CRD schema): the
         // reason still names at least one of the paths the model reports.
@@ -86,7 +95,11 @@ describe("policy admission", { skip }, () => {
         apiVersion: "security.kubearmor.com/v1",
         kind: "KubeArmorPolicy",
         metadata: { name: "bad-apparmor-inline", namespace: "policy-e2e" },
-        spec: { selector: { matchLabels: { app: "x" } }, apparmor: "include <abstractions/base>", action: "Block" },
+        spec: {
+          selector: { matchLabels: { app: "x" } },
+          apparmor: "include <abstractions/base>",
+          action: "Block",
+        },
       },
       reason: "spec.apparmor: line 1: include directives are not allowed",
     },
@@ -112,7 +125,9 @@ describe("policy admission", { skip }, () => {
         metadata: { name: "bad-hsp" },
         spec: {
           nodeSelector: { matchLabels: { "kubernetes.io/hostname": "n1" } },
-          network: { matchProtocols: [{ protocol: "carrier-pigeon,tcp", fromSource: [{ path: "/usr/bin/curl" }] }] },
+          network: {
+            matchProtocols: [{ protocol: "carrier-pigeon,tcp", fromSource: [{ path: "/usr/bin/curl" }] }],
+          },
           action: "Block",
         },
       },
@@ -134,14 +149,23 @@ describe("policy admission", { skip }, () => {
       apiVersion: "security.kubearmor.com/v1",
       kind: "KubeArmorPolicy",
       metadata: { name: "update-me", namespace: "policy-e2e" },
-      spec: { selector: { matchLabels: { app: "x" } }, process: { matchPaths: [{ path: "/usr/bin/sleep" }] }, action: "Block" },
+      spec: {
+        selector: { matchLabels: { app: "x" } },
+        process: { matchPaths: [{ path: "/usr/bin/sleep" }] },
+        action: "Block",
+      },
     };
     kubectlOk(["apply", "-f", "-"], JSON.stringify(good));
-    const bad = { ...good, spec: { ...good.spec, capabilities: { matchCapabilities: [{ capability: "nope,net_raw" }] } } };
+    const bad = {
+      ...good,
+      spec: { ...good.spec, capabilities: { matchCapabilities: [{ capability: "nope,net_raw" }] } },
+    };
     const r = kubectl(["apply", "-f", "-"], JSON.stringify(bad));
     assert.notEqual(r.code, 0);
     assert.match(r.stderr, /unknown capability "nope"/);
-    const stored = JSON.parse(kubectlOk(["get", "ksp", "-n", "policy-e2e", "update-me", "-o", "json"])) as { spec: object };
+    const stored = JSON.parse(kubectlOk(["get", "ksp", "-n", "policy-e2e", "update-me", "-o", "json"])) as {
+      spec: object;
+    };
     assert.deepEqual(stored.spec, good.spec);
     kubectlOk(["delete", "ksp", "-n", "policy-e2e", "update-me"]);
   });
@@ -151,11 +175,18 @@ describe("policy admission", { skip }, () => {
       apiVersion: "security.kubearmor.com/v1",
       kind: "KubeArmorPolicy",
       metadata: { name: "allow-sleep-only", namespace: "policy-e2e" },
-      spec: { selector: { matchLabels: { app: "x" } }, process: { matchPaths: [{ path: "/usr/bin/sleep" }] }, action: "Allow" },
+      spec: {
+        selector: { matchLabels: { app: "x" } },
+        process: { matchPaths: [{ path: "/usr/bin/sleep" }] },
+        action: "Allow",
+      },
     };
     const r = kubectl(["create", "--dry-run=server", "-f", "-"], JSON.stringify(doc));
     assert.equal(r.code, 0, r.stderr);
-    assert.match(r.stderr, /Warning: spec\.process\.matchPaths\[0\]: process allow-list \(e\.g\. \/usr\/bin\/sleep\) but no file Allow rule/);
+    assert.match(
+      r.stderr,
+      /Warning: spec\.process\.matchPaths\[0\]: process allow-list \(e\.g\. \/usr\/bin\/sleep\) but no file Allow rule/,
+    );
   });
 });
 

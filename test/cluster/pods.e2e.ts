@@ -14,14 +14,22 @@ const BPF = "node-bpf-1";
 
 interface Pod {
   metadata: { name: string; annotations?: Record<string, string> };
-  spec: { containers: Array<{ name: string; securityContext?: { appArmorProfile?: { type: string; localhostProfile?: string } } }> };
+  spec: {
+    containers: Array<{
+      name: string;
+      securityContext?: { appArmorProfile?: { type: string; localhostProfile?: string } };
+    }>;
+  };
 }
 
 function node(name: string, enforcer: string, extra: Record<string, string> = {}): object {
   return {
     apiVersion: "v1",
     kind: "Node",
-    metadata: { name, labels: { "kubernetes.io/hostname": name, "kubearmor.io/enforcer": enforcer, ...extra } },
+    metadata: {
+      name,
+      labels: { "kubernetes.io/hostname": name, "kubearmor.io/enforcer": enforcer, ...extra },
+    },
   };
 }
 
@@ -30,7 +38,13 @@ function pod(name: string, spec: Record<string, unknown>, meta: Record<string, u
     apiVersion: "v1",
     kind: "Pod",
     metadata: { name, namespace: NS, ...meta },
-    spec: { containers: [{ name: "app", image: "busybox" }, { name: "sidecar", image: "busybox" }], ...spec },
+    spec: {
+      containers: [
+        { name: "app", image: "busybox" },
+        { name: "sidecar", image: "busybox" },
+      ],
+      ...spec,
+    },
   };
 }
 
@@ -41,17 +55,34 @@ function create(obj: object): Pod {
 
 function profiles(p: Pod): Record<string, string | undefined> {
   return Object.fromEntries(
-    p.spec.containers.map(c => [c.name, c.securityContext?.appArmorProfile ? `${c.securityContext.appArmorProfile.type}:${c.securityContext.appArmorProfile.localhostProfile ?? ""}` : undefined]),
+    p.spec.containers.map(c => [
+      c.name,
+      c.securityContext?.appArmorProfile
+        ? `${c.securityContext.appArmorProfile.type}:${c.securityContext.appArmorProfile.localhostProfile ?? ""}`
+        : undefined,
+    ]),
   );
 }
 
 describe("pod mutation", { skip }, () => {
   before(async () => {
     kubectlOk(["create", "namespace", NS]);
-    kubectlOk(["apply", "-f", "-"], JSON.stringify({ apiVersion: "v1", kind: "List", items: [node(AA, "apparmor", { zone: "aa" }), node(BPF, "bpf")] }));
+    kubectlOk(
+      ["apply", "-f", "-"],
+      JSON.stringify({
+        apiVersion: "v1",
+        kind: "List",
+        items: [node(AA, "apparmor", { zone: "aa" }), node(BPF, "bpf")],
+      }),
+    );
     // The webhook learns nodes from its watch: wait until a dry-run pod on the AppArmor node is mutated.
     await eventually("the webhook to see the AppArmor node", () => {
-      const p = JSON.parse(kubectlOk(["create", "--dry-run=server", "-o", "json", "-f", "-"], JSON.stringify(pod("probe", { nodeName: AA })))) as Pod;
+      const p = JSON.parse(
+        kubectlOk(
+          ["create", "--dry-run=server", "-o", "json", "-f", "-"],
+          JSON.stringify(pod("probe", { nodeName: AA })),
+        ),
+      ) as Pod;
       return profiles(p).app ? true : undefined;
     });
   });
@@ -62,12 +93,27 @@ describe("pod mutation", { skip }, () => {
 
   test("a Deployment's pod on an AppArmor node gets Localhost profiles named after the Deployment", () => {
     const p = create(
-      pod("web-7d4f9c6b5-x2x9q", { nodeName: AA }, {
-        labels: { app: "web", "pod-template-hash": "7d4f9c6b5" },
-        ownerReferences: [{ apiVersion: "apps/v1", kind: "ReplicaSet", name: "web-7d4f9c6b5", uid: "6c3f2f1e-0000-4000-8000-000000000001", controller: true }],
-      }),
+      pod(
+        "web-7d4f9c6b5-x2x9q",
+        { nodeName: AA },
+        {
+          labels: { app: "web", "pod-template-hash": "7d4f9c6b5" },
+          ownerReferences: [
+            {
+              apiVersion: "apps/v1",
+              kind: "ReplicaSet",
+              name: "web-7d4f9c6b5",
+              uid: "6c3f2f1e-0000-4000-8000-000000000001",
+              controller: true,
+            },
+          ],
+        },
+      ),
     );
-    assert.deepEqual(profiles(p), { app: `Localhost:rampart-${NS}-web-app`, sidecar: `Localhost:rampart-${NS}-web-sidecar` });
+    assert.deepEqual(profiles(p), {
+      app: `Localhost:rampart-${NS}-web-app`,
+      sidecar: `Localhost:rampart-${NS}-web-sidecar`,
+    });
     assert.equal(p.metadata.annotations?.["kubearmor-policy"], "enabled");
     assert.equal(p.metadata.annotations?.["kubearmor-visibility"], "process,file,network,capabilities");
   });
@@ -90,14 +136,25 @@ describe("pod mutation", { skip }, () => {
         ],
       }),
     );
-    assert.deepEqual(profiles(p), { app: "Unconfined:", sidecar: `Localhost:rampart-${NS}-keeps-unconfined-sidecar` });
+    assert.deepEqual(profiles(p), {
+      app: "Unconfined:",
+      sidecar: `Localhost:rampart-${NS}-keeps-unconfined-sidecar`,
+    });
   });
 
   test("kubearmor-policy: a valid value is kept, an invalid one becomes enabled", () => {
-    const kept = create(pod("audited", { nodeName: BPF }, { annotations: { "kubearmor-policy": "audited", "kubearmor-visibility": "none" } }));
+    const kept = create(
+      pod(
+        "audited",
+        { nodeName: BPF },
+        { annotations: { "kubearmor-policy": "audited", "kubearmor-visibility": "none" } },
+      ),
+    );
     assert.equal(kept.metadata.annotations?.["kubearmor-policy"], "audited");
     assert.equal(kept.metadata.annotations?.["kubearmor-visibility"], "none");
-    const fixed = create(pod("bogus-state", { nodeName: BPF }, { annotations: { "kubearmor-policy": "sometimes" } }));
+    const fixed = create(
+      pod("bogus-state", { nodeName: BPF }, { annotations: { "kubearmor-policy": "sometimes" } }),
+    );
     assert.equal(fixed.metadata.annotations?.["kubearmor-policy"], "enabled");
   });
 
@@ -109,7 +166,10 @@ describe("pod mutation", { skip }, () => {
 
   test("unscheduled pods: confined only when every node their nodeSelector admits is an AppArmor node", () => {
     const pinned = create(pod("unscheduled-aa", { nodeSelector: { zone: "aa" } }));
-    assert.deepEqual(profiles(pinned), { app: `Localhost:rampart-${NS}-unscheduled-aa-app`, sidecar: `Localhost:rampart-${NS}-unscheduled-aa-sidecar` });
+    assert.deepEqual(profiles(pinned), {
+      app: `Localhost:rampart-${NS}-unscheduled-aa-app`,
+      sidecar: `Localhost:rampart-${NS}-unscheduled-aa-sidecar`,
+    });
     const anywhere = create(pod("unscheduled-any", {}));
     assert.deepEqual(profiles(anywhere), { app: undefined, sidecar: undefined });
   });
@@ -117,7 +177,12 @@ describe("pod mutation", { skip }, () => {
   test("a node labelled later is picked up from the watch", async () => {
     kubectlOk(["apply", "-f", "-"], JSON.stringify(node("node-apparmor-2", "apparmor")));
     const p = await eventually("the new node in the webhook's view", () => {
-      const r = JSON.parse(kubectlOk(["create", "--dry-run=server", "-o", "json", "-f", "-"], JSON.stringify(pod("late", { nodeName: "node-apparmor-2" })))) as Pod;
+      const r = JSON.parse(
+        kubectlOk(
+          ["create", "--dry-run=server", "-o", "json", "-f", "-"],
+          JSON.stringify(pod("late", { nodeName: "node-apparmor-2" })),
+        ),
+      ) as Pod;
       return profiles(r).app ? r : undefined;
     });
     assert.equal(profiles(p).app, `Localhost:rampart-${NS}-late-app`);
@@ -133,26 +198,50 @@ describe("namespace posture normalization", { skip }, () => {
     const ns = {
       apiVersion: "v1",
       kind: "Namespace",
-      metadata: { name: "posture-e2e", annotations: { "kubearmor-file-posture": "blok", "kubearmor-network-posture": "block" } },
+      metadata: {
+        name: "posture-e2e",
+        annotations: { "kubearmor-file-posture": "blok", "kubearmor-network-posture": "block" },
+      },
     };
     const r = kubectl(["create", "-f", "-"], JSON.stringify(ns));
     assert.equal(r.code, 0, r.stderr);
-    assert.match(r.stderr, /Warning: namespace posture-e2e: metadata\.annotations\[kubearmor-file-posture\]: invalid value "blok" \(expected audit or block\); rewritten to the global default "audit"/);
-    const stored = getJson<{ metadata: { annotations: Record<string, string> } }>(["get", "namespace", "posture-e2e"]);
+    assert.match(
+      r.stderr,
+      /Warning: namespace posture-e2e: metadata\.annotations\[kubearmor-file-posture\]: invalid value "blok" \(expected audit or block\); rewritten to the global default "audit"/,
+    );
+    const stored = getJson<{ metadata: { annotations: Record<string, string> } }>([
+      "get",
+      "namespace",
+      "posture-e2e",
+    ]);
     assert.equal(stored.metadata.annotations["kubearmor-file-posture"], "audit");
     assert.equal(stored.metadata.annotations["kubearmor-network-posture"], "block");
   });
 
   test("an update to an invalid value is rewritten too", () => {
-    const r = kubectl(["annotate", "--overwrite", "namespace", "posture-e2e", "kubearmor-capabilities-posture=Block"]);
+    const r = kubectl([
+      "annotate",
+      "--overwrite",
+      "namespace",
+      "posture-e2e",
+      "kubearmor-capabilities-posture=Block",
+    ]);
     assert.equal(r.code, 0, r.stderr);
     assert.match(r.stderr, /kubearmor-capabilities-posture\]: invalid value "Block"/);
-    const stored = getJson<{ metadata: { annotations: Record<string, string> } }>(["get", "namespace", "posture-e2e"]);
+    const stored = getJson<{ metadata: { annotations: Record<string, string> } }>([
+      "get",
+      "namespace",
+      "posture-e2e",
+    ]);
     assert.equal(stored.metadata.annotations["kubearmor-capabilities-posture"], "audit");
   });
 
   test("valid postures pass without warnings", () => {
-    const ns = { apiVersion: "v1", kind: "Namespace", metadata: { name: "posture-ok", annotations: { "kubearmor-file-posture": "block" } } };
+    const ns = {
+      apiVersion: "v1",
+      kind: "Namespace",
+      metadata: { name: "posture-ok", annotations: { "kubearmor-file-posture": "block" } },
+    };
     const r = kubectl(["create", "-f", "-"], JSON.stringify(ns));
     assert.equal(r.code, 0, r.stderr);
     assert.doesNotMatch(r.stderr, /Warning/);

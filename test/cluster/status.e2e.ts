@@ -12,10 +12,17 @@ import { eventually, getJson, haveCluster, kubectl, kubectlOk } from "./kube.js"
 const skip = haveCluster();
 const ROOT = join(import.meta.dirname, "..", "..");
 const NS = "status-e2e";
-const NODE_KUBECONFIG = process.env.RAMPART_CLUSTER_DIR ? join(process.env.RAMPART_CLUSTER_DIR, "pki", "node-a.kubeconfig") : "";
+const NODE_KUBECONFIG = process.env.RAMPART_CLUSTER_DIR
+  ? join(process.env.RAMPART_CLUSTER_DIR, "pki", "node-a.kubeconfig")
+  : "";
 
 interface PolicyStatusObj {
-  status?: { status?: string; nodes?: Array<{ node: string; state: string; reason?: string }>; applied?: number; failed?: number };
+  status?: {
+    status?: string;
+    nodes?: Array<{ node: string; state: string; reason?: string }>;
+    applied?: number;
+    failed?: number;
+  };
 }
 
 /** What a daemon does: server-side apply of its own report under its own field manager. */
@@ -24,9 +31,21 @@ function report(node: string, entries: object[]): void {
     apiVersion: "rampart.dev/v1alpha1",
     kind: "RampartNodeReport",
     metadata: { name: node },
-    spec: { nodeName: node, enforcer: "bpf", summary: { policies: entries.length, failed: entries.filter(e => (e as { state: string }).state === "Failed").length }, policies: entries },
+    spec: {
+      nodeName: node,
+      enforcer: "bpf",
+      summary: {
+        policies: entries.length,
+        failed: entries.filter(e => (e as { state: string }).state === "Failed").length,
+      },
+      policies: entries,
+    },
   };
-  kubectlOk(["apply", "--server-side", `--field-manager=rampart-node-${node}`, "-f", "-"], JSON.stringify(obj), NODE_KUBECONFIG);
+  kubectlOk(
+    ["apply", "--server-side", `--field-manager=rampart-node-${node}`, "-f", "-"],
+    JSON.stringify(obj),
+    NODE_KUBECONFIG,
+  );
 }
 
 function statusText(): string | undefined {
@@ -36,14 +55,24 @@ function statusText(): string | undefined {
 describe("policy status", { skip }, () => {
   before(() => {
     kubectlOk(["create", "namespace", NS]);
-    kubectlOk(["apply", "-f", join(ROOT, "manifests/base/namespace.yaml"), "-f", join(ROOT, "manifests/base/node/rbac.yaml")]);
+    kubectlOk([
+      "apply",
+      "-f",
+      join(ROOT, "manifests/base/namespace.yaml"),
+      "-f",
+      join(ROOT, "manifests/base/node/rbac.yaml"),
+    ]);
     kubectlOk(
       ["apply", "-f", "-"],
       JSON.stringify({
         apiVersion: "security.kubearmor.com/v1",
         kind: "KubeArmorPolicy",
         metadata: { name: "guarded", namespace: NS },
-        spec: { selector: { matchLabels: { app: "web" } }, process: { matchPaths: [{ path: "/usr/bin/sleep" }] }, action: "Block" },
+        spec: {
+          selector: { matchLabels: { app: "web" } },
+          process: { matchPaths: [{ path: "/usr/bin/sleep" }] },
+          action: "Block",
+        },
       }),
     );
   });
@@ -53,33 +82,57 @@ describe("policy status", { skip }, () => {
   });
 
   test("the daemon identity may write its report but not policies", () => {
-    const r = kubectl(["auth", "can-i", "patch", "kubearmorpolicies.security.kubearmor.com"], undefined, NODE_KUBECONFIG);
+    const r = kubectl(
+      ["auth", "can-i", "patch", "kubearmorpolicies.security.kubearmor.com"],
+      undefined,
+      NODE_KUBECONFIG,
+    );
     assert.equal(r.stdout.trim(), "no");
-    const w = kubectl(["auth", "can-i", "patch", "rampartnodereports.rampart.dev"], undefined, NODE_KUBECONFIG);
+    const w = kubectl(
+      ["auth", "can-i", "patch", "rampartnodereports.rampart.dev"],
+      undefined,
+      NODE_KUBECONFIG,
+    );
     assert.equal(w.stdout.trim(), "yes");
   });
 
   test("one node Applied, one Failed: status names the failing node and its reason", async () => {
     const entry = { kind: "KubeArmorPolicy", namespace: NS, name: "guarded", generation: 1 };
     report("status-node-a", [{ ...entry, state: "Applied", workloads: 2 }]);
-    report("status-node-b", [{ ...entry, state: "Failed", reason: "apparmor_parser: profile rampart-status-e2e-web-app: syntax error at line 12" }]);
+    report("status-node-b", [
+      {
+        ...entry,
+        state: "Failed",
+        reason: "apparmor_parser: profile rampart-status-e2e-web-app: syntax error at line 12",
+      },
+    ]);
     const text = await eventually("aggregated status", () => {
       const s = statusText();
       return s?.startsWith("Failed on 1/2 nodes") ? s : undefined;
     });
-    assert.equal(text, "Failed on 1/2 nodes (applied on 1); status-node-b: apparmor_parser: profile rampart-status-e2e-web-app: syntax error at line 12");
+    assert.equal(
+      text,
+      "Failed on 1/2 nodes (applied on 1); status-node-b: apparmor_parser: profile rampart-status-e2e-web-app: syntax error at line 12",
+    );
     const obj = getJson<PolicyStatusObj>(["get", "ksp", "-n", NS, "guarded"]);
     if (obj.status?.nodes) {
-      assert.deepEqual(obj.status.nodes.map(n => `${n.node}=${n.state}`), ["status-node-b=Failed", "status-node-a=Applied"]);
+      assert.deepEqual(
+        obj.status.nodes.map(n => `${n.node}=${n.state}`),
+        ["status-node-b=Failed", "status-node-a=Applied"],
+      );
     } else {
-      console.log("# status.nodes not stored: the KubeArmor CRD's status schema only has status.status (structured fields pruned)");
+      console.log(
+        "# status.nodes not stored: the KubeArmor CRD's status schema only has status.status (structured fields pruned)",
+      );
     }
   });
 
   test("status follows updates and report deletion", async () => {
     const entry = { kind: "KubeArmorPolicy", namespace: NS, name: "guarded", generation: 1 };
     report("status-node-b", [{ ...entry, state: "Applied", workloads: 1 }]);
-    await eventually("Applied on both nodes", () => (statusText() === "Applied on 2/2 nodes" ? true : undefined));
+    await eventually("Applied on both nodes", () =>
+      statusText() === "Applied on 2/2 nodes" ? true : undefined,
+    );
     kubectlOk(["delete", "rampartnodereport", "status-node-b"]);
     await eventually("one node left", () => (statusText() === "Applied on 1/1 nodes" ? true : undefined));
   });

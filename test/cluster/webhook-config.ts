@@ -23,7 +23,8 @@ export function localWebhooks(moduleYaml: string, caPem: string, port: number, a
   const out: WebhookConfig[] = [];
   for (const doc of parseAllDocuments(moduleYaml)) {
     const o = doc.toJS() as WebhookConfig | null;
-    if (!o || (o.kind !== "MutatingWebhookConfiguration" && o.kind !== "ValidatingWebhookConfiguration")) continue;
+    if (!o || (o.kind !== "MutatingWebhookConfiguration" && o.kind !== "ValidatingWebhookConfiguration"))
+      continue;
     // Own name, so the bundle's pepr-rampart configurations can be dry-run next to these.
     o.metadata.name = `${o.metadata.name}-test-harness`;
     o.metadata.labels = { ...(o.metadata.labels ?? {}), "rampart.dev/test-harness": "true" };
@@ -31,7 +32,10 @@ export function localWebhooks(moduleYaml: string, caPem: string, port: number, a
       const path = h.clientConfig.service?.path ?? "";
       const m = /^\/(mutate|validate)\//.exec(path);
       if (!m) throw new Error(`unexpected webhook path ${path}`);
-      h.clientConfig = { url: `https://localhost:${port}/${m[1]}/${apiPath}`, caBundle: Buffer.from(caPem).toString("base64") };
+      h.clientConfig = {
+        url: `https://localhost:${port}/${m[1]}/${apiPath}`,
+        caBundle: Buffer.from(caPem).toString("base64"),
+      };
     }
     out.push(o);
   }
@@ -45,5 +49,7 @@ if (process.argv[1]?.endsWith("webhook-config.ts")) {
     console.error("usage: webhook-config.ts <pepr-module.yaml> <ca.crt> <port> <apiPath>");
     process.exit(2);
   }
-  process.stdout.write(localWebhooks(readFileSync(file, "utf8"), readFileSync(ca, "utf8"), Number(port), apiPath));
+  process.stdout.write(
+    localWebhooks(readFileSync(file, "utf8"), readFileSync(ca, "utf8"), Number(port), apiPath),
+  );
 }
