@@ -62,18 +62,21 @@ export class RampartMetrics {
     this.enforcerErrors = new Counter({ name: `${p}enforcer_errors_total`, help: "Errors returned by an enforcer backend", labelNames: ["enforcer"], registers });
     this.policiesApplied = new Gauge({ name: `${p}policies_applied`, help: "Effective policies applied", labelNames: ["target"], registers });
 
-    const self = this;
+    // collect() runs with `this` bound to the metric, so the sources are reached through closures.
+    const readFeeder = (): FeederStats | undefined => this.feeder?.();
+    const readThrottle = (): ThrottleStats | undefined => this.throttle?.();
+    const ownDrops = (): Map<DropCause, number> => new Map(this.drops);
     new Counter({
       name: `${p}drops_total`, help: "Events or alerts that did not reach consumers, by cause", labelNames: ["cause"], registers,
       collect() {
         this.reset();
-        const totals = new Map(self.drops);
-        const f = self.feeder?.();
+        const totals = ownDrops();
+        const f = readFeeder();
         if (f) {
           totals.set("feeder_queue", f.queueDrops.alerts + f.queueDrops.logs + f.queueDrops.messages);
           totals.set("encode", f.encodeErrors);
         }
-        const t = self.throttle?.();
+        const t = readThrottle();
         if (t) totals.set("throttle", t.dropped);
         for (const [cause, n] of totals) this.inc({ cause }, n);
       },
@@ -82,7 +85,7 @@ export class RampartMetrics {
       name: `${p}feeder_clients`, help: "Connected alert-stream clients per RPC", labelNames: ["stream"], registers,
       collect() {
         this.reset();
-        const f = self.feeder?.();
+        const f = readFeeder();
         if (f) for (const [stream, n] of Object.entries(f.clients)) this.set({ stream }, n);
       },
     });
@@ -90,7 +93,7 @@ export class RampartMetrics {
       name: `${p}feeder_published_total`, help: "Events handed to the feeder per stream", labelNames: ["stream"], registers,
       collect() {
         this.reset();
-        const f = self.feeder?.();
+        const f = readFeeder();
         if (f) for (const [stream, n] of Object.entries(f.published)) this.inc({ stream }, n);
       },
     });
@@ -98,14 +101,14 @@ export class RampartMetrics {
       name: `${p}feeder_queue_drops_total`, help: "Events dropped from full client queues per stream (each reported to the client)", labelNames: ["stream"], registers,
       collect() {
         this.reset();
-        const f = self.feeder?.();
+        const f = readFeeder();
         if (f) for (const [stream, n] of Object.entries(f.queueDrops)) this.inc({ stream }, n);
       },
     });
     new Gauge({
       name: `${p}alert_throttling`, help: "Alert buckets throttled right now", registers,
       collect() {
-        const t = self.throttle?.();
+        const t = readThrottle();
         this.set(t ? t.throttling : 0);
       },
     });
@@ -113,7 +116,7 @@ export class RampartMetrics {
       name: `${p}alert_thresholds_total`, help: "AlertThreshold events emitted", registers,
       collect() {
         this.reset();
-        const t = self.throttle?.();
+        const t = readThrottle();
         if (t) this.inc(t.thresholds);
       },
     });
