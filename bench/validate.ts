@@ -123,7 +123,8 @@ const median = (xs: number[]): number => {
 
 const dir = mkdtempSync(join(tmpdir(), "rampart-bench-validate-"));
 try {
-  for (let i = 0; i < POLICIES; i++) writeFileSync(join(dir, `policy-${String(i).padStart(4, "0")}.yaml`), policyText(i));
+  for (let i = 0; i < POLICIES; i++)
+    writeFileSync(join(dir, `policy-${String(i).padStart(4, "0")}.yaml`), policyText(i));
 
   const cli = join(ROOT, "dist", "rampart.cjs");
   if (!existsSync(cli)) {
@@ -132,7 +133,9 @@ try {
   }
 
   // In-process: the model alone (parse + schema + semantics + normalize), after warm-up.
-  const texts = readdirSync(dir).sort().map(f => [f, readFileSync(join(dir, f), "utf8")] as const);
+  const texts = readdirSync(dir)
+    .sort()
+    .map(f => [f, readFileSync(join(dir, f), "utf8")] as const);
   const inProc: number[] = [];
   for (let r = 0; r < RUNS + 1; r++) {
     const t0 = performance.now();
@@ -148,9 +151,13 @@ try {
   const wall: number[] = [];
   const cpu: number[] = [];
   for (let r = 0; r < RUNS; r++) {
-    const res = spawnSync("bash", ["-c", 'TIMEFORMAT="%R %U %S"; time "$0" "$1" validate "$2" >/dev/null', process.execPath, cli, dir], {
-      encoding: "utf8",
-    });
+    const res = spawnSync(
+      "bash",
+      ["-c", 'TIMEFORMAT="%R %U %S"; time "$0" "$1" validate "$2" >/dev/null', process.execPath, cli, dir],
+      {
+        encoding: "utf8",
+      },
+    );
     if (res.status !== 0) throw new Error(`validate failed (exit ${res.status}): ${res.stdout}${res.stderr}`);
     const [real, user, sys] = res.stderr.trim().split("\n").pop()!.split(" ").map(Number);
     wall.push(real * 1000);

@@ -39,7 +39,12 @@ export function describeRule(r: Rule): string {
       break;
     case "syscalls":
       parts.push(`syscall ${r.syscalls.join(",")}`);
-      if (r.target) parts.push("path" in r.target ? `on ${r.target.path}` : `under ${r.target.dir}${r.target.recursive ? " (recursive)" : ""}`);
+      if (r.target)
+        parts.push(
+          "path" in r.target
+            ? `on ${r.target.path}`
+            : `under ${r.target.dir}${r.target.recursive ? " (recursive)" : ""}`,
+        );
       break;
     case "device":
       parts.push(`class ${r.class}`);
@@ -51,7 +56,9 @@ export function describeRule(r: Rule): string {
   if ("fromSource" in r && r.fromSource.length) {
     parts.push(
       `fromSource ${r.fromSource
-        .map(s => (typeof s === "string" ? s : "path" in s ? s.path : `${s.dir}${s.recursive ? " (recursive)" : ""}`))
+        .map(s =>
+          typeof s === "string" ? s : "path" in s ? s.path : `${s.dir}${s.recursive ? " (recursive)" : ""}`,
+        )
         .join(",")}`,
     );
   }

@@ -57,7 +57,9 @@ export function resolvePostures(
 }
 
 /** `kubearmor-policy` of the pod, else of the namespace; missing or invalid ⇒ enabled. */
-export function resolvePolicyState(...annotationSets: Array<Record<string, string> | undefined>): PolicyState {
+export function resolvePolicyState(
+  ...annotationSets: Array<Record<string, string> | undefined>
+): PolicyState {
   for (const a of annotationSets) {
     const v = a?.[POLICY_STATE_ANNOTATION];
     if (v === undefined) continue;
@@ -91,7 +93,11 @@ function sortPolicies(list: NormalizedPolicy[]): NormalizedPolicy[] {
 
 function allowList(rules: Rule[]): EffectivePolicy["allowList"] {
   const has = (cats: string[]): boolean => rules.some(r => cats.includes(r.category) && r.action === "Allow");
-  return { file: has(["process", "file"]), network: has(["network", "dns"]), capabilities: has(["capabilities"]) };
+  return {
+    file: has(["process", "file"]),
+    network: has(["network", "dns"]),
+    capabilities: has(["capabilities"]),
+  };
 }
 
 function assemble(matching: NormalizedPolicy[]): Pick<EffectivePolicy, "rules" | "apparmor" | "policies"> {
@@ -102,14 +108,23 @@ function assemble(matching: NormalizedPolicy[]): Pick<EffectivePolicy, "rules" |
     rules.push(...p.rules);
     if (p.apparmor !== undefined)
       apparmor.push({
-        origin: { kind: p.kind, name: p.name, ...(p.namespace !== undefined ? { namespace: p.namespace } : {}), path: "spec.apparmor" },
+        origin: {
+          kind: p.kind,
+          name: p.name,
+          ...(p.namespace !== undefined ? { namespace: p.namespace } : {}),
+          path: "spec.apparmor",
+        },
         text: p.apparmor,
       });
   }
   return {
     rules,
     apparmor,
-    policies: sorted.map(p => ({ kind: p.kind, name: p.name, ...(p.namespace !== undefined ? { namespace: p.namespace } : {}) })),
+    policies: sorted.map(p => ({
+      kind: p.kind,
+      name: p.name,
+      ...(p.namespace !== undefined ? { namespace: p.namespace } : {}),
+    })),
   };
 }
 
@@ -156,7 +171,11 @@ export function effectiveForContainer(
   };
 }
 
-export function effectiveForHost(policies: NormalizedPolicy[], node: NodeInfo, defaults: Defaults = DEFAULTS): EffectivePolicy {
+export function effectiveForHost(
+  policies: NormalizedPolicy[],
+  node: NodeInfo,
+  defaults: Defaults = DEFAULTS,
+): EffectivePolicy {
   const parts = assemble(policies.filter(p => selectsHost(p, node)));
   return {
     target: { kind: "host", hostname: nodeHostname(node), labels: { ...node.labels } },
@@ -179,8 +198,10 @@ export function resolveEffective(
   const pods = [...world.pods].sort((a, b) => cmp(a.namespace, b.namespace) || cmp(a.name, b.name));
   for (const pod of pods) {
     if (defaults.untrackedNamespaces.includes(pod.namespace)) continue;
-    for (const c of pod.containers) out.push(effectiveForContainer(policies, pod, c.name, nsByName.get(pod.namespace), defaults));
+    for (const c of pod.containers)
+      out.push(effectiveForContainer(policies, pod, c.name, nsByName.get(pod.namespace), defaults));
   }
-  for (const node of [...world.nodes].sort((a, b) => cmp(a.name, b.name))) out.push(effectiveForHost(policies, node, defaults));
+  for (const node of [...world.nodes].sort((a, b) => cmp(a.name, b.name)))
+    out.push(effectiveForHost(policies, node, defaults));
   return out;
 }

@@ -23,7 +23,8 @@ function corpus(): unknown[] {
   const out: unknown[] = [];
   for (const dir of ["examples/policies", "examples/host", "examples/invalid"]) {
     for (const f of readdirSync(join(ROOT, dir)).sort()) {
-      for (const d of parseDocuments(readFileSync(join(ROOT, dir, f), "utf8"), f)) if (d.object !== undefined) out.push(d.object);
+      for (const d of parseDocuments(readFileSync(join(ROOT, dir, f), "utf8"), f))
+        if (d.object !== undefined) out.push(d.object);
     }
   }
   return out;
@@ -42,22 +43,142 @@ function prng(seed: number): () => number {
 }
 
 const NASTY_STRINGS = [
-  "", " ", "/", "//", "/bin/ls", "/bin/ls/", "/etc/", "/etc", "bin/ls", "/a b", "/a\nb", "/a\u0000", "/a\"b", "/a'b",
-  "/a,b", "/{a,b}", "/[ab]", "/a#b", "/^a", "/a\\b", "/a*", "/a?", "/../etc", "/./x", "/a->b", "/é", "\u202e/x",
-  "tcp", "TCP", "xtcp", "tcp,udp", ",tcp", "tcp,", "Tcp", "icmpv6", "all", "net_raw", "cap_net_raw", "NET_RAW",
-  "net_raw,sys_admin", "Allow", "Audit", "Block", "block", "allow", "", "In", "NotIn", "Exists", "label", "namespace",
-  "unlink", "openat2", "MASS-STORAGE", "0x08", "999", "[c1,c2]", "[]", "[,,]", "*", "node-*", "a=b", "a",
-  "deny /etc/{*,**} rw,", "}\n", "profile x {", "#include <x>", "/bin/sh px,", "change_profile -> x,",
-  "google.com", "a..b", "x".repeat(201), "/" + "y".repeat(250), "__proto__", "constructor", "toString",
-  "security.kubearmor.com/v1", "KubeArmorPolicy", "KubeArmorClusterPolicy", "KubeArmorHostPolicy", "Pod",
+  "",
+  " ",
+  "/",
+  "//",
+  "/bin/ls",
+  "/bin/ls/",
+  "/etc/",
+  "/etc",
+  "bin/ls",
+  "/a b",
+  "/a\nb",
+  "/a\u0000",
+  '/a"b',
+  "/a'b",
+  "/a,b",
+  "/{a,b}",
+  "/[ab]",
+  "/a#b",
+  "/^a",
+  "/a\\b",
+  "/a*",
+  "/a?",
+  "/../etc",
+  "/./x",
+  "/a->b",
+  "/é",
+  "\u202e/x",
+  "tcp",
+  "TCP",
+  "xtcp",
+  "tcp,udp",
+  ",tcp",
+  "tcp,",
+  "Tcp",
+  "icmpv6",
+  "all",
+  "net_raw",
+  "cap_net_raw",
+  "NET_RAW",
+  "net_raw,sys_admin",
+  "Allow",
+  "Audit",
+  "Block",
+  "block",
+  "allow",
+  "",
+  "In",
+  "NotIn",
+  "Exists",
+  "label",
+  "namespace",
+  "unlink",
+  "openat2",
+  "MASS-STORAGE",
+  "0x08",
+  "999",
+  "[c1,c2]",
+  "[]",
+  "[,,]",
+  "*",
+  "node-*",
+  "a=b",
+  "a",
+  "deny /etc/{*,**} rw,",
+  "}\n",
+  "profile x {",
+  "#include <x>",
+  "/bin/sh px,",
+  "change_profile -> x,",
+  "google.com",
+  "a..b",
+  "x".repeat(201),
+  "/" + "y".repeat(250),
+  "__proto__",
+  "constructor",
+  "toString",
+  "security.kubearmor.com/v1",
+  "KubeArmorPolicy",
+  "KubeArmorClusterPolicy",
+  "KubeArmorHostPolicy",
+  "Pod",
 ];
 const KEYS = [
-  "path", "dir", "execname", "pattern", "recursive", "ownerOnly", "readOnly", "pts", "fromSource", "allowedArgs",
-  "action", "severity", "tags", "message", "protocol", "capability", "domain", "syscall", "matchPaths",
-  "matchDirectories", "matchPatterns", "matchProtocols", "matchCapabilities", "matchSyscalls", "matchDNSQueries",
-  "process", "file", "network", "capabilities", "syscalls", "selector", "nodeSelector", "matchLabels",
-  "matchExpressions", "key", "operator", "values", "apparmor", "presets", "name", "device", "matchDevice", "class",
-  "level", "subClass", "bogus", "__proto__", "spec", "metadata", "kind", "apiVersion", "status", "namespace",
+  "path",
+  "dir",
+  "execname",
+  "pattern",
+  "recursive",
+  "ownerOnly",
+  "readOnly",
+  "pts",
+  "fromSource",
+  "allowedArgs",
+  "action",
+  "severity",
+  "tags",
+  "message",
+  "protocol",
+  "capability",
+  "domain",
+  "syscall",
+  "matchPaths",
+  "matchDirectories",
+  "matchPatterns",
+  "matchProtocols",
+  "matchCapabilities",
+  "matchSyscalls",
+  "matchDNSQueries",
+  "process",
+  "file",
+  "network",
+  "capabilities",
+  "syscalls",
+  "selector",
+  "nodeSelector",
+  "matchLabels",
+  "matchExpressions",
+  "key",
+  "operator",
+  "values",
+  "apparmor",
+  "presets",
+  "name",
+  "device",
+  "matchDevice",
+  "class",
+  "level",
+  "subClass",
+  "bogus",
+  "__proto__",
+  "spec",
+  "metadata",
+  "kind",
+  "apiVersion",
+  "status",
+  "namespace",
 ];
 
 function randomValue(rnd: () => number, depth = 0): unknown {
@@ -67,10 +188,12 @@ function randomValue(rnd: () => number, depth = 0): unknown {
   if (r < 0.6) return [0.5, 1e309, -0, 2147483648, Number.NaN][Math.floor(rnd() * 5)];
   if (r < 0.68) return rnd() < 0.5;
   if (r < 0.72) return null;
-  if (r < 0.86 && depth < 3) return Array.from({ length: Math.floor(rnd() * 3) }, () => randomValue(rnd, depth + 1));
+  if (r < 0.86 && depth < 3)
+    return Array.from({ length: Math.floor(rnd() * 3) }, () => randomValue(rnd, depth + 1));
   if (depth < 3) {
     const o: Record<string, unknown> = {};
-    for (let i = Math.floor(rnd() * 3); i > 0; i--) o[KEYS[Math.floor(rnd() * KEYS.length)]] = randomValue(rnd, depth + 1);
+    for (let i = Math.floor(rnd() * 3); i > 0; i--)
+      o[KEYS[Math.floor(rnd() * KEYS.length)]] = randomValue(rnd, depth + 1);
     return o;
   }
   return String.fromCharCode(Math.floor(rnd() * 0x250));
@@ -111,7 +234,8 @@ function mutate(seed: unknown, rnd: () => number): unknown {
       else p[key] = randomValue(rnd);
     } else if (op < 0.9) {
       const target = p[key];
-      if (Array.isArray(target) && target.length) target.push(structuredClone(target[Math.floor(rnd() * target.length)]));
+      if (Array.isArray(target) && target.length)
+        target.push(structuredClone(target[Math.floor(rnd() * target.length)]));
       else p[key] = NASTY_STRINGS[Math.floor(rnd() * NASTY_STRINGS.length)];
     } else {
       // swap in a value from elsewhere in the tree (type confusion between fields)
@@ -123,7 +247,6 @@ function mutate(seed: unknown, rnd: () => number): unknown {
 }
 
 const PATH_RE = /^(|[A-Za-z_][A-Za-z0-9_]*(\.[A-Za-z_][A-Za-z0-9_]*|\[\d+\]|\["(?:[^"\\]|\\.)*"\])*)$/;
-// eslint-disable-next-line no-control-regex
 const UNSAFE = /["'`,{}[\]#^\\*?\s\u0000-\u001f\u007f]|->|\/\.\.?(\/|$)|\/\//;
 
 function checkInvariants(obj: unknown, r: { policy?: NormalizedPolicy; problems: Problem[] }): void {
@@ -143,15 +266,34 @@ function checkInvariants(obj: unknown, r: { policy?: NormalizedPolicy; problems:
       if (m.type === "path") assert.doesNotMatch(m.path, UNSAFE, m.path);
       if (m.type === "dir") assert.doesNotMatch(m.dir.slice(0, -1) || "/x", UNSAFE, m.dir);
       if (m.type === "execname") assert.doesNotMatch(m.name, UNSAFE, m.name);
-      // eslint-disable-next-line no-control-regex
       if (m.type === "pattern") assert.doesNotMatch(m.pattern, /["'`#\\\s\u0000-\u001f]/, m.pattern);
       for (const s of rule.fromSource) assert.doesNotMatch(s, UNSAFE, s);
     }
-    if (rule.category === "network") assert.ok(["tcp", "udp", "icmp", "icmpv6", "raw", "sctp", "stream", "dgram", "rdm", "seqpacket", "dccp", "packet", "all"].includes(rule.protocol));
+    if (rule.category === "network")
+      assert.ok(
+        [
+          "tcp",
+          "udp",
+          "icmp",
+          "icmpv6",
+          "raw",
+          "sctp",
+          "stream",
+          "dgram",
+          "rdm",
+          "seqpacket",
+          "dccp",
+          "packet",
+          "all",
+        ].includes(rule.protocol),
+      );
     if (rule.category === "capabilities") assert.match(rule.capability, /^[a-z_]+$/);
   }
   if (r.policy.apparmor !== undefined)
-    for (const l of r.policy.apparmor.split("\n").map(s => s.trim()).filter(s => s && !s.startsWith("# ")))
+    for (const l of r.policy.apparmor
+      .split("\n")
+      .map(s => s.trim())
+      .filter(s => s && !s.startsWith("# ")))
       assert.ok(l.endsWith(","), l);
   void obj;
 }
@@ -170,20 +312,45 @@ describe("fuzz: validatePolicyObject", { timeout: 600_000 }, () => {
       try {
         r = validatePolicyObject(obj, { file: "fuzz.yaml", document: i + 1 }, { strict: i % 7 === 0 });
       } catch (err) {
-        assert.fail(`threw on mutation ${i} (seed ${SEED}): ${String(err)}\n${JSON.stringify(obj).slice(0, 2000)}`);
+        assert.fail(
+          `threw on mutation ${i} (seed ${SEED}): ${String(err)}\n${JSON.stringify(obj).slice(0, 2000)}`,
+        );
       }
       checkInvariants(obj, r);
       if (r.policy) accepted++;
       else rejected++;
     }
     process.stdout.write(`# fuzz: ${accepted} accepted, ${rejected} rejected (seed ${SEED})\n`);
-    assert.ok(accepted > MUTATIONS / 100 && rejected > MUTATIONS / 100, `poor mix: ${accepted} accepted, ${rejected} rejected`);
+    assert.ok(
+      accepted > MUTATIONS / 100 && rejected > MUTATIONS / 100,
+      `poor mix: ${accepted} accepted, ${rejected} rejected`,
+    );
   });
 
   it("fast-check: arbitrary JSON values and policy-shaped objects", () => {
-    const str = fc.oneof(fc.constantFrom(...NASTY_STRINGS), fc.string({ maxLength: 30 }), fc.string({ unit: "binary", maxLength: 10 }));
-    const rule = fc.dictionary(fc.constantFrom(...KEYS), fc.oneof(str, fc.integer(), fc.boolean(), fc.array(fc.oneof(str, fc.record({ path: str })), { maxLength: 3 })), { maxKeys: 5 });
-    const section = fc.record({ matchPaths: fc.array(rule, { maxLength: 3 }), matchDirectories: fc.array(rule, { maxLength: 2 }), action: str }, { requiredKeys: [] });
+    const str = fc.oneof(
+      fc.constantFrom(...NASTY_STRINGS),
+      fc.string({ maxLength: 30 }),
+      fc.string({ unit: "binary", maxLength: 10 }),
+    );
+    const rule = fc.dictionary(
+      fc.constantFrom(...KEYS),
+      fc.oneof(
+        str,
+        fc.integer(),
+        fc.boolean(),
+        fc.array(fc.oneof(str, fc.record({ path: str })), { maxLength: 3 }),
+      ),
+      { maxKeys: 5 },
+    );
+    const section = fc.record(
+      {
+        matchPaths: fc.array(rule, { maxLength: 3 }),
+        matchDirectories: fc.array(rule, { maxLength: 2 }),
+        action: str,
+      },
+      { requiredKeys: [] },
+    );
     const policyArb = fc.record({
       apiVersion: fc.constantFrom("security.kubearmor.com/v1", "v1"),
       kind: fc.constantFrom("KubeArmorPolicy", "KubeArmorClusterPolicy", "KubeArmorHostPolicy", "Pod"),
@@ -193,7 +360,10 @@ describe("fuzz: validatePolicyObject", { timeout: 600_000 }, () => {
           process: section,
           file: section,
           network: fc.record({ matchProtocols: fc.array(rule, { maxLength: 3 }) }, { requiredKeys: [] }),
-          capabilities: fc.record({ matchCapabilities: fc.array(rule, { maxLength: 3 }) }, { requiredKeys: [] }),
+          capabilities: fc.record(
+            { matchCapabilities: fc.array(rule, { maxLength: 3 }) },
+            { requiredKeys: [] },
+          ),
           apparmor: str,
           selector: fc.anything({ maxDepth: 2 }),
           nodeSelector: fc.record({ matchLabels: fc.dictionary(str, str, { maxKeys: 2 }) }),

@@ -10,7 +10,10 @@ import { normalizeAction, normalizePolicy, splitComma } from "./normalize.js";
 import { check, policy, type Obj } from "./test-helpers.js";
 import type { NormalizedPolicy, Rule } from "./types.js";
 
-function norm(spec: Obj, kind: "KubeArmorPolicy" | "KubeArmorClusterPolicy" | "KubeArmorHostPolicy" = "KubeArmorPolicy"): NormalizedPolicy {
+function norm(
+  spec: Obj,
+  kind: "KubeArmorPolicy" | "KubeArmorClusterPolicy" | "KubeArmorHostPolicy" = "KubeArmorPolicy",
+): NormalizedPolicy {
   const r = check(policy(kind, spec, "n", kind === "KubeArmorPolicy" ? "ns1" : undefined));
   assert.ok(r.policy, JSON.stringify(r.problems));
   return r.policy;
@@ -33,10 +36,16 @@ describe("action defaulting", () => {
   });
   it("normalizePolicy on a non-schema object with lowercase action capitalises it", () => {
     const p = normalizePolicy(
-      { metadata: { name: "x" }, spec: { action: "audit", file: { matchPaths: [{ path: "/a", action: "allow" }, { path: "/b" }] } } },
+      {
+        metadata: { name: "x" },
+        spec: { action: "audit", file: { matchPaths: [{ path: "/a", action: "allow" }, { path: "/b" }] } },
+      },
       "KubeArmorPolicy",
     );
-    assert.deepEqual(p.rules.map(r => r.action), ["Allow", "Audit"]);
+    assert.deepEqual(
+      p.rules.map(r => r.action),
+      ["Allow", "Audit"],
+    );
   });
 });
 
@@ -60,16 +69,36 @@ describe("inheritance rule → section → spec", () => {
   };
   const p = norm(spec);
   it("rule without fields takes the section, then spec", () => {
-    assert.deepEqual(meta(p.rules[0]), { action: "Allow", severity: 5, tags: ["section-tag"], message: "spec message" });
+    assert.deepEqual(meta(p.rules[0]), {
+      action: "Allow",
+      severity: 5,
+      tags: ["section-tag"],
+      message: "spec message",
+    });
   });
   it("rule fields win", () => {
-    assert.deepEqual(meta(p.rules[1]), { action: "Block", severity: 9, tags: ["rule-tag"], message: "rule message" });
+    assert.deepEqual(meta(p.rules[1]), {
+      action: "Block",
+      severity: 9,
+      tags: ["rule-tag"],
+      message: "rule message",
+    });
   });
   it("fields inherit independently", () => {
-    assert.deepEqual(meta(p.rules[2]), { action: "Allow", severity: 5, tags: ["section-tag"], message: "only message" });
+    assert.deepEqual(meta(p.rules[2]), {
+      action: "Allow",
+      severity: 5,
+      tags: ["section-tag"],
+      message: "only message",
+    });
   });
   it("a section without fields takes the spec", () => {
-    assert.deepEqual(meta(p.rules[3]), { action: "Audit", severity: 2, tags: ["spec-tag"], message: "spec message" });
+    assert.deepEqual(meta(p.rules[3]), {
+      action: "Audit",
+      severity: 2,
+      tags: ["spec-tag"],
+      message: "spec message",
+    });
   });
   it("severity defaults to 1 when nothing sets it, tags to [] and message to ''", () => {
     const q = norm({ file: { matchPaths: [{ path: "/f" }] } });
@@ -84,7 +113,16 @@ describe("inheritance rule → section → spec", () => {
       syscalls: {
         severity: 4,
         matchSyscalls: [{ syscall: ["unlink"] }],
-        matchPaths: [{ path: "/home/", recursive: true, syscall: ["unlink"], severity: 8, tags: ["local"], message: "local" }],
+        matchPaths: [
+          {
+            path: "/home/",
+            recursive: true,
+            syscall: ["unlink"],
+            severity: 8,
+            tags: ["local"],
+            message: "local",
+          },
+        ],
       },
     });
     assert.deepEqual(meta(q.rules[0]), { action: "Audit", severity: 4, tags: ["global"], message: "global" });
@@ -94,7 +132,11 @@ describe("inheritance rule → section → spec", () => {
 
 describe("comma expansion", () => {
   it("protocols split into one rule each, lowercased, first keeps the entry's path", () => {
-    const p = norm({ network: { matchProtocols: [{ protocol: "TCP,udp, icmp", fromSource: [{ path: "/bin/x" }], action: "Allow" }] } });
+    const p = norm({
+      network: {
+        matchProtocols: [{ protocol: "TCP,udp, icmp", fromSource: [{ path: "/bin/x" }], action: "Allow" }],
+      },
+    });
     assert.deepEqual(
       p.rules.map(r => (r.category === "network" ? [r.protocol, r.origin.path, r.fromSource, r.action] : [])),
       [
@@ -123,7 +165,13 @@ describe("rule shapes", () => {
   const p = norm({
     process: {
       matchPaths: [
-        { path: "/bin/ls", ownerOnly: true, pts: false, allowedArgs: ["-l"], fromSource: [{ path: "/bin/sh" }] },
+        {
+          path: "/bin/ls",
+          ownerOnly: true,
+          pts: false,
+          allowedArgs: ["-l"],
+          fromSource: [{ path: "/bin/sh" }],
+        },
         { execname: "apt" },
       ],
       matchDirectories: [{ dir: "/sbin/", recursive: true }],
@@ -135,7 +183,9 @@ describe("rule shapes", () => {
       matchPatterns: [{ pattern: "/etc/*hado?", readOnly: true }],
     },
     syscalls: {
-      matchSyscalls: [{ syscall: ["unlink"], fromSource: [{ path: "/bin/rm" }, { dir: "/usr/bin/", recursive: true }] }],
+      matchSyscalls: [
+        { syscall: ["unlink"], fromSource: [{ path: "/bin/rm" }, { dir: "/usr/bin/", recursive: true }] },
+      ],
       matchPaths: [{ path: "/etc/passwd", syscall: ["chmod"] }],
     },
   });
@@ -164,7 +214,10 @@ describe("rule shapes", () => {
   });
   it("syscall rules", () => {
     const [h, i] = p.rules.slice(7);
-    assert.deepEqual(h.category === "syscalls" && h.fromSource, [{ path: "/bin/rm" }, { dir: "/usr/bin/", recursive: true }]);
+    assert.deepEqual(h.category === "syscalls" && h.fromSource, [
+      { path: "/bin/rm" },
+      { dir: "/usr/bin/", recursive: true },
+    ]);
     assert.deepEqual(h.category === "syscalls" && h.syscalls, ["unlink"]);
     assert.deepEqual(i.category === "syscalls" && i.target, { path: "/etc/passwd" });
   });
@@ -184,19 +237,24 @@ describe("rule shapes", () => {
       "KubeArmorHostPolicy",
     );
     assert.deepEqual(h.nodeSelector, { matchLabels: { "kubernetes.io/hostname": "n1" } });
-    assert.deepEqual({ ...h.rules[0], origin: undefined }, {
-      category: "device",
-      origin: undefined,
-      action: "Audit",
-      severity: 1,
-      tags: [],
-      message: "",
-      class: "MASS-STORAGE",
-      level: 1,
-    });
+    assert.deepEqual(
+      { ...h.rules[0], origin: undefined },
+      {
+        category: "device",
+        origin: undefined,
+        action: "Audit",
+        severity: 1,
+        tags: [],
+        message: "",
+        class: "MASS-STORAGE",
+        level: 1,
+      },
+    );
   });
   it("apparmor, presets, raw and source", () => {
-    const r = check(policy("KubeArmorPolicy", { apparmor: "deny /x r,", presets: [{ name: "exec" }], action: "Audit" }));
+    const r = check(
+      policy("KubeArmorPolicy", { apparmor: "deny /x r,", presets: [{ name: "exec" }], action: "Audit" }),
+    );
     assert.equal(r.policy?.apparmor, "deny /x r,");
     assert.deepEqual(r.policy?.presets, [{ name: "exec", action: "Audit" }]);
     assert.equal(r.policy?.source, "t.yaml#1");

@@ -79,7 +79,12 @@ export function normalizePolicy(raw: Obj, kind: PolicyKind, source?: string): No
     message: asStr(spec.message),
     action: normalizeAction(spec.action, "Block"),
   };
-  const origin = (path: string): RuleOrigin => ({ kind, name, ...(namespace !== undefined ? { namespace } : {}), path });
+  const origin = (path: string): RuleOrigin => ({
+    kind,
+    name,
+    ...(namespace !== undefined ? { namespace } : {}),
+    path,
+  });
   const rules: Rule[] = [];
 
   const section = (key: string): { obj: Obj; meta: Meta } => {
@@ -242,7 +247,11 @@ export function normalizePolicy(raw: Obj, kind: PolicyKind, source?: string): No
           ? { path: asStr(src.path) }
           : { dir: asStr(src.dir), recursive: src.recursive === true };
       });
-    const push = (rule: Obj, path: string, target?: { path: string } | { dir: string; recursive: boolean }): void => {
+    const push = (
+      rule: Obj,
+      path: string,
+      target?: { path: string } | { dir: string; recursive: boolean },
+    ): void => {
       const m = pickMeta({ ...rule, action: undefined }, meta);
       rules.push({
         category: "syscalls",
@@ -312,7 +321,8 @@ export function normalizePolicy(raw: Obj, kind: PolicyKind, source?: string): No
   };
   if (kind === "KubeArmorHostPolicy") {
     const nodeLabels: Record<string, string> = {};
-    for (const [k, v] of Object.entries(asObj(asObj(spec.nodeSelector).matchLabels))) nodeLabels[k] = asStr(v);
+    for (const [k, v] of Object.entries(asObj(asObj(spec.nodeSelector).matchLabels)))
+      nodeLabels[k] = asStr(v);
     policy.nodeSelector = { matchLabels: nodeLabels };
   }
   if (typeof spec.apparmor === "string" && spec.apparmor.trim() !== "") policy.apparmor = spec.apparmor;

@@ -31,7 +31,13 @@ export function parseDocuments(text: string, file: string): ParsedDocument[] {
         file,
         document: 1,
         problems: [
-          { level: "error", file, document: 1, path: "", message: `YAML syntax error: ${oneLine(String(err))}` },
+          {
+            level: "error",
+            file,
+            document: 1,
+            path: "",
+            message: `YAML syntax error: ${oneLine(String(err))}`,
+          },
         ],
       },
     ];
@@ -59,7 +65,13 @@ export function parseDocuments(text: string, file: string): ParsedDocument[] {
     try {
       object = doc.toJS({ maxAliasCount: 1000 });
     } catch (err) {
-      problems.push({ level: "error", file, document, path: "", message: `YAML error: ${oneLine(String(err))}` });
+      problems.push({
+        level: "error",
+        file,
+        document,
+        path: "",
+        message: `YAML error: ${oneLine(String(err))}`,
+      });
     }
     out.push({ file, document, object: object === null ? undefined : object, problems });
   });

@@ -57,8 +57,12 @@ export function selectsContainer(
       if (k === CONTAINER_NAME_LABEL) continue;
       if (!ids.has(`${k}=${v}`)) return false;
     }
-    const inValues = policy.selector.matchExpressions.filter(e => e.key === "label" && e.operator === "In").flatMap(e => e.values);
-    const notIn = policy.selector.matchExpressions.filter(e => e.key === "label" && e.operator === "NotIn").flatMap(e => e.values);
+    const inValues = policy.selector.matchExpressions
+      .filter(e => e.key === "label" && e.operator === "In")
+      .flatMap(e => e.values);
+    const notIn = policy.selector.matchExpressions
+      .filter(e => e.key === "label" && e.operator === "NotIn")
+      .flatMap(e => e.values);
     const hasIn = policy.selector.matchExpressions.some(e => e.key === "label" && e.operator === "In");
     if (hasIn && !inValues.some(v => ids.has(v))) return false;
     if (notIn.some(v => ids.has(v))) return false;
@@ -71,7 +75,8 @@ export function selectsContainer(
   }
   // KubeArmorClusterPolicy
   const exprs = policy.selector.matchExpressions;
-  const of = (key: string, op: "In" | "NotIn"): string[] => exprs.filter(e => e.key === key && e.operator === op).flatMap(e => e.values);
+  const of = (key: string, op: "In" | "NotIn"): string[] =>
+    exprs.filter(e => e.key === key && e.operator === op).flatMap(e => e.values);
   const hasNsIn = exprs.some(e => e.key === "namespace" && e.operator === "In");
   if (hasNsIn) {
     if (!of("namespace", "In").includes(pod.namespace)) return false;
@@ -117,10 +122,18 @@ export function selectsHost(policy: NormalizedPolicy, node: NodeInfo): boolean {
   if (entries.length === 0) return false;
   const hostname = nodeHostname(node);
   for (const [k, v] of entries) {
-    const values = v.split(",").map(x => x.trim()).filter(x => x !== "");
+    const values = v
+      .split(",")
+      .map(x => x.trim())
+      .filter(x => x !== "");
     if (k === HOSTNAME_LABEL) {
       if (values.includes("*")) continue;
-      if (values.includes(hostname) || values.includes(node.name) || values.includes(node.labels[k] ?? "\u0000")) continue;
+      if (
+        values.includes(hostname) ||
+        values.includes(node.name) ||
+        values.includes(node.labels[k] ?? "\u0000")
+      )
+        continue;
       return false;
     }
     if (HOSTNAME_REG_LABELS.includes(k)) {

@@ -18,25 +18,89 @@ const pat = (pattern: string): Obj => ({ file: { matchPatterns: [{ pattern }] } 
 
 type Case = [string, PolicyKind, Obj, "ok" | { path: string; re: RegExp; level?: "error" | "warning" }];
 const E = (path: string, re: RegExp): { path: string; re: RegExp } => ({ path, re });
-const W = (path: string, re: RegExp): { path: string; re: RegExp; level: "warning" } => ({ path, re, level: "warning" });
+const W = (path: string, re: RegExp): { path: string; re: RegExp; level: "warning" } => ({
+  path,
+  re,
+  level: "warning",
+});
 
 const CASES: Case[] = [
   // unknown names after comma expansion (the CRD patterns are only end-anchored)
-  ["xtcp passes the schema pattern but is not a protocol", KSP, { network: { matchProtocols: [{ protocol: "xtcp" }] } }, E("spec.network.matchProtocols[0].protocol", /unknown protocol "xtcp"/)],
-  ["protocol list with an unknown member", KSP, { network: { matchProtocols: [{ protocol: "bogus,tcp" }] } }, E("spec.network.matchProtocols[0].protocol", /unknown protocol "bogus"/)],
-  ["protocol list with an empty member", KSP, { network: { matchProtocols: [{ protocol: ",tcp" }] } }, E("spec.network.matchProtocols[0].protocol", /empty item/)],
+  [
+    "xtcp passes the schema pattern but is not a protocol",
+    KSP,
+    { network: { matchProtocols: [{ protocol: "xtcp" }] } },
+    E("spec.network.matchProtocols[0].protocol", /unknown protocol "xtcp"/),
+  ],
+  [
+    "protocol list with an unknown member",
+    KSP,
+    { network: { matchProtocols: [{ protocol: "bogus,tcp" }] } },
+    E("spec.network.matchProtocols[0].protocol", /unknown protocol "bogus"/),
+  ],
+  [
+    "protocol list with an empty member",
+    KSP,
+    { network: { matchProtocols: [{ protocol: ",tcp" }] } },
+    E("spec.network.matchProtocols[0].protocol", /empty item/),
+  ],
   ["protocol list with spaces", KSP, { network: { matchProtocols: [{ protocol: "udp, tcp" }] } }, "ok"],
-  ["cap_net_raw passes the pattern but has the cap_ prefix", KSP, { capabilities: { matchCapabilities: [{ capability: "cap_net_raw" }] } }, E("spec.capabilities.matchCapabilities[0].capability", /no cap_ prefix/)],
-  ["capability list with an unknown member", KSP, { capabilities: { matchCapabilities: [{ capability: "foo,net_raw" }] } }, E("spec.capabilities.matchCapabilities[0].capability", /unknown capability "foo"/)],
-  ["xnet_raw", KSP, { capabilities: { matchCapabilities: [{ capability: "xnet_raw" }] } }, E("spec.capabilities.matchCapabilities[0].capability", /unknown capability/)],
+  [
+    "cap_net_raw passes the pattern but has the cap_ prefix",
+    KSP,
+    { capabilities: { matchCapabilities: [{ capability: "cap_net_raw" }] } },
+    E("spec.capabilities.matchCapabilities[0].capability", /no cap_ prefix/),
+  ],
+  [
+    "capability list with an unknown member",
+    KSP,
+    { capabilities: { matchCapabilities: [{ capability: "foo,net_raw" }] } },
+    E("spec.capabilities.matchCapabilities[0].capability", /unknown capability "foo"/),
+  ],
+  [
+    "xnet_raw",
+    KSP,
+    { capabilities: { matchCapabilities: [{ capability: "xnet_raw" }] } },
+    E("spec.capabilities.matchCapabilities[0].capability", /unknown capability/),
+  ],
   // HSP fromSource
-  ["HSP network rule with empty fromSource", HSP, { network: { matchProtocols: [{ protocol: "tcp", fromSource: [] }] } }, E("spec.network.matchProtocols[0].fromSource", /at least one source binary/)],
-  ["HSP capability rule with empty fromSource", HSP, { capabilities: { matchCapabilities: [{ capability: "net_raw", fromSource: [] }] } }, E("spec.capabilities.matchCapabilities[0].fromSource", /at least one source binary/)],
-  ["HSP network rule without fromSource: clear message", HSP, { network: { matchProtocols: [{ protocol: "tcp" }] } }, E("spec.network.matchProtocols[0].fromSource", /must name the source binaries/)],
+  [
+    "HSP network rule with empty fromSource",
+    HSP,
+    { network: { matchProtocols: [{ protocol: "tcp", fromSource: [] }] } },
+    E("spec.network.matchProtocols[0].fromSource", /at least one source binary/),
+  ],
+  [
+    "HSP capability rule with empty fromSource",
+    HSP,
+    { capabilities: { matchCapabilities: [{ capability: "net_raw", fromSource: [] }] } },
+    E("spec.capabilities.matchCapabilities[0].fromSource", /at least one source binary/),
+  ],
+  [
+    "HSP network rule without fromSource: clear message",
+    HSP,
+    { network: { matchProtocols: [{ protocol: "tcp" }] } },
+    E("spec.network.matchProtocols[0].fromSource", /must name the source binaries/),
+  ],
   // process matchPaths path xor execname
-  ["matchPaths entry with neither path nor execname", KSP, proc({ ownerOnly: true }), E("spec.process.matchPaths[0]", /either path or execname/)],
-  ["matchPaths entry with both", KSP, proc({ path: "/bin/ls", execname: "ls" }), E("spec.process.matchPaths[0]", /only one of path and execname/)],
-  ["fromSource entry without path", KSP, proc({ path: "/bin/ls", fromSource: [{}] }), E("spec.process.matchPaths[0].fromSource[0].path", /required/)],
+  [
+    "matchPaths entry with neither path nor execname",
+    KSP,
+    proc({ ownerOnly: true }),
+    E("spec.process.matchPaths[0]", /either path or execname/),
+  ],
+  [
+    "matchPaths entry with both",
+    KSP,
+    proc({ path: "/bin/ls", execname: "ls" }),
+    E("spec.process.matchPaths[0]", /only one of path and execname/),
+  ],
+  [
+    "fromSource entry without path",
+    KSP,
+    proc({ path: "/bin/ls", fromSource: [{}] }),
+    E("spec.process.matchPaths[0].fromSource[0].path", /required/),
+  ],
   // unsafe characters in paths
   ...(
     [
@@ -63,20 +127,67 @@ const CASES: Case[] = [
       ["/etc//shadow", /'\/\/'/],
       ["/a->b", /->/],
     ] as Array<[string, RegExp]>
-  ).map(([path, re]): Case => [`file path ${JSON.stringify(path)}`, KSP, fileP(path), E("spec.file.matchPaths[0].path", re)]),
+  ).map(
+    ([path, re]): Case => [
+      `file path ${JSON.stringify(path)}`,
+      KSP,
+      fileP(path),
+      E("spec.file.matchPaths[0].path", re),
+    ],
+  ),
   ["file path with dots inside a name is fine", KSP, fileP("/etc/ld.so.cache"), "ok"],
   ["hidden file is fine", KSP, fileP("/root/.bashrc"), "ok"],
-  ["dir with '..'", KSP, { file: { matchDirectories: [{ dir: "/etc/../" }] } }, E("spec.file.matchDirectories[0].dir", /'\.\.'/)],
-  ["dir with a space", KSP, { process: { matchDirectories: [{ dir: "/my dir/" }] } }, E("spec.process.matchDirectories[0].dir", /spaces/)],
-  ["fromSource with a comma", KSP, fileP2("/etc/x", "/bin/a,b"), E("spec.file.matchPaths[0].fromSource[0].path", /comma/)],
-  ["execname with a space", KSP, proc({ execname: "a b" }), E("spec.process.matchPaths[0].execname", /spaces/)],
-  ["execname '..'", KSP, proc({ execname: ".." }), E("spec.process.matchPaths[0].execname", /not '\.' or '\.\.'/)],
+  [
+    "dir with '..'",
+    KSP,
+    { file: { matchDirectories: [{ dir: "/etc/../" }] } },
+    E("spec.file.matchDirectories[0].dir", /'\.\.'/),
+  ],
+  [
+    "dir with a space",
+    KSP,
+    { process: { matchDirectories: [{ dir: "/my dir/" }] } },
+    E("spec.process.matchDirectories[0].dir", /spaces/),
+  ],
+  [
+    "fromSource with a comma",
+    KSP,
+    fileP2("/etc/x", "/bin/a,b"),
+    E("spec.file.matchPaths[0].fromSource[0].path", /comma/),
+  ],
+  [
+    "execname with a space",
+    KSP,
+    proc({ execname: "a b" }),
+    E("spec.process.matchPaths[0].execname", /spaces/),
+  ],
+  [
+    "execname '..'",
+    KSP,
+    proc({ execname: ".." }),
+    E("spec.process.matchPaths[0].execname", /not '\.' or '\.\.'/),
+  ],
   ["execname with a glob", KSP, proc({ execname: "ap*" }), E("spec.process.matchPaths[0].execname", /'\*'/)],
   // allowedArgs limits
   ["allowedArgs item of 104 bytes", KSP, proc({ path: "/bin/x", allowedArgs: ["a".repeat(104)] }), "ok"],
-  ["allowedArgs item of 105 bytes", KSP, proc({ path: "/bin/x", allowedArgs: ["a".repeat(105)] }), E("spec.process.matchPaths[0].allowedArgs[0]", /104 bytes/)],
-  ["allowedArgs multibyte over 104 bytes", KSP, proc({ path: "/bin/x", allowedArgs: ["\u00e9".repeat(53)] }), E("spec.process.matchPaths[0].allowedArgs[0]", /104 bytes/)],
-  ["allowedArgs with a newline", KSP, proc({ path: "/bin/x", allowedArgs: ["a\nb"] }), E("spec.process.matchPaths[0].allowedArgs[0]", /control/)],
+  [
+    "allowedArgs item of 105 bytes",
+    KSP,
+    proc({ path: "/bin/x", allowedArgs: ["a".repeat(105)] }),
+    E("spec.process.matchPaths[0].allowedArgs[0]", /104 bytes/),
+  ],
+  [
+    "allowedArgs multibyte over 104 bytes",
+    KSP,
+    proc({ path: "/bin/x", allowedArgs: ["\u00e9".repeat(53)] }),
+    E("spec.process.matchPaths[0].allowedArgs[0]", /104 bytes/),
+  ],
+  [
+    "allowedArgs with a newline",
+    KSP,
+    proc({ path: "/bin/x", allowedArgs: ["a\nb"] }),
+    E("spec.process.matchPaths[0].allowedArgs[0]", /control/),
+  ],
   // matchPatterns glob grammar
   ...(
     [
@@ -105,45 +216,215 @@ const CASES: Case[] = [
       ["/etc/[a/b]", /invalid character class/],
       ["/x" + "a".repeat(1100), /at most 1024/],
     ] as Array<[string, "ok" | RegExp]>
-  ).map(([p, re]): Case => [`pattern ${JSON.stringify(p.slice(0, 40))}`, KSP, pat(p), re === "ok" ? "ok" : E("spec.file.matchPatterns[0].pattern", re)]),
-  ["process pattern checked too", KSP, { process: { matchPatterns: [{ pattern: "/bin/{a" }] } }, E("spec.process.matchPatterns[0].pattern", /unterminated/)],
+  ).map(
+    ([p, re]): Case => [
+      `pattern ${JSON.stringify(p.slice(0, 40))}`,
+      KSP,
+      pat(p),
+      re === "ok" ? "ok" : E("spec.file.matchPatterns[0].pattern", re),
+    ],
+  ),
+  [
+    "process pattern checked too",
+    KSP,
+    { process: { matchPatterns: [{ pattern: "/bin/{a" }] } },
+    E("spec.process.matchPatterns[0].pattern", /unterminated/),
+  ],
   // DNS
   ["domain list", KSP, { network: { matchDNSQueries: [{ domain: "google.com,example.org." }] } }, "ok"],
-  ["domain with a space", KSP, { network: { matchDNSQueries: [{ domain: "goo gle.com" }] } }, E("spec.network.matchDNSQueries[0].domain", /spaces/)],
-  ["domain with a slash", KSP, { network: { matchDNSQueries: [{ domain: "a/b.com" }] } }, E("spec.network.matchDNSQueries[0].domain", /DNS name/)],
-  ["empty domain in list", KSP, { network: { matchDNSQueries: [{ domain: "a.com,,b.com" }] } }, E("spec.network.matchDNSQueries[0].domain", /empty/)],
+  [
+    "domain with a space",
+    KSP,
+    { network: { matchDNSQueries: [{ domain: "goo gle.com" }] } },
+    E("spec.network.matchDNSQueries[0].domain", /spaces/),
+  ],
+  [
+    "domain with a slash",
+    KSP,
+    { network: { matchDNSQueries: [{ domain: "a/b.com" }] } },
+    E("spec.network.matchDNSQueries[0].domain", /DNS name/),
+  ],
+  [
+    "empty domain in list",
+    KSP,
+    { network: { matchDNSQueries: [{ domain: "a.com,,b.com" }] } },
+    E("spec.network.matchDNSQueries[0].domain", /empty/),
+  ],
   // syscalls
-  ["syscall fromSource with both path and dir", KSP, { syscalls: { matchSyscalls: [{ syscall: ["unlink"], fromSource: [{ path: "/bin/rm", dir: "/bin/" }] }] } }, E("spec.syscalls.matchSyscalls[0].fromSource[0]", /only one of path and dir/)],
-  ["syscall fromSource with neither", KSP, { syscalls: { matchSyscalls: [{ syscall: ["unlink"], fromSource: [{ recursive: true }] }] } }, E("spec.syscalls.matchSyscalls[0].fromSource[0]", /either path or dir/)],
-  ["syscall fromSource dir not ending in /", KSP, { syscalls: { matchSyscalls: [{ syscall: ["unlink"], fromSource: [{ dir: "/bin" }] }] } }, E("spec.syscalls.matchSyscalls[0].fromSource[0].dir", /ending with/)],
-  ["syscall fromSource dir with '..'", KSP, { syscalls: { matchSyscalls: [{ syscall: ["unlink"], fromSource: [{ dir: "/bin/../" }] }] } }, E("spec.syscalls.matchSyscalls[0].fromSource[0].dir", /'\.\.'/)],
-  ["syscall target with a quote", KSP, { syscalls: { matchPaths: [{ path: '/ho"me/', syscall: ["unlink"] }] } }, E("spec.syscalls.matchPaths[0].path", /double quote/)],
-  ["empty syscall list", KSP, { syscalls: { matchSyscalls: [{ syscall: [] }] } }, W("spec.syscalls.matchSyscalls[0].syscall", /matches no syscall/)],
-  ["recursive on a file target", KSP, { syscalls: { matchPaths: [{ path: "/etc/passwd", recursive: true, syscall: ["unlink"] }] } }, W("spec.syscalls.matchPaths[0].recursive", /no effect/)],
+  [
+    "syscall fromSource with both path and dir",
+    KSP,
+    {
+      syscalls: { matchSyscalls: [{ syscall: ["unlink"], fromSource: [{ path: "/bin/rm", dir: "/bin/" }] }] },
+    },
+    E("spec.syscalls.matchSyscalls[0].fromSource[0]", /only one of path and dir/),
+  ],
+  [
+    "syscall fromSource with neither",
+    KSP,
+    { syscalls: { matchSyscalls: [{ syscall: ["unlink"], fromSource: [{ recursive: true }] }] } },
+    E("spec.syscalls.matchSyscalls[0].fromSource[0]", /either path or dir/),
+  ],
+  [
+    "syscall fromSource dir not ending in /",
+    KSP,
+    { syscalls: { matchSyscalls: [{ syscall: ["unlink"], fromSource: [{ dir: "/bin" }] }] } },
+    E("spec.syscalls.matchSyscalls[0].fromSource[0].dir", /ending with/),
+  ],
+  [
+    "syscall fromSource dir with '..'",
+    KSP,
+    { syscalls: { matchSyscalls: [{ syscall: ["unlink"], fromSource: [{ dir: "/bin/../" }] }] } },
+    E("spec.syscalls.matchSyscalls[0].fromSource[0].dir", /'\.\.'/),
+  ],
+  [
+    "syscall target with a quote",
+    KSP,
+    { syscalls: { matchPaths: [{ path: '/ho"me/', syscall: ["unlink"] }] } },
+    E("spec.syscalls.matchPaths[0].path", /double quote/),
+  ],
+  [
+    "empty syscall list",
+    KSP,
+    { syscalls: { matchSyscalls: [{ syscall: [] }] } },
+    W("spec.syscalls.matchSyscalls[0].syscall", /matches no syscall/),
+  ],
+  [
+    "recursive on a file target",
+    KSP,
+    { syscalls: { matchPaths: [{ path: "/etc/passwd", recursive: true, syscall: ["unlink"] }] } },
+    W("spec.syscalls.matchPaths[0].recursive", /no effect/),
+  ],
   // contradictions
-  ["Allow and Block on the same process path", KSP, { process: { matchPaths: [{ path: "/bin/ls", action: "Allow" }, { path: "/bin/ls" }] } }, W("spec.process.matchPaths[1]", /contradicts spec\.process\.matchPaths\[0\]/)],
-  ["Allow and Block on the same file dir via section action", KSP, { file: { action: "Allow", matchDirectories: [{ dir: "/etc/" }, { dir: "/etc/", action: "Block" }] } }, W("spec.file.matchDirectories[1]", /contradicts/)],
-  ["Allow and Block on a protocol from an expanded list", KSP, { network: { matchProtocols: [{ protocol: "tcp,udp", action: "Allow" }, { protocol: "udp", action: "Block" }] } }, W("spec.network.matchProtocols[1]", /contradicts/)],
-  ["Allow and Block of one capability", KSP, { capabilities: { matchCapabilities: [{ capability: "net_raw", action: "Allow" }, { capability: "net_raw" }] } }, W("spec.capabilities.matchCapabilities[1]", /contradicts/)],
-  ["same path, different fromSource: not a contradiction", KSP, { process: { matchPaths: [{ path: "/bin/ls", action: "Allow", fromSource: [{ path: "/bin/sh" }] }, { path: "/bin/ls" }] } }, "ok"],
-  ["Audit and Block: not a contradiction", KSP, { process: { matchPaths: [{ path: "/bin/ls", action: "Audit" }, { path: "/bin/ls" }] } }, "ok"],
+  [
+    "Allow and Block on the same process path",
+    KSP,
+    { process: { matchPaths: [{ path: "/bin/ls", action: "Allow" }, { path: "/bin/ls" }] } },
+    W("spec.process.matchPaths[1]", /contradicts spec\.process\.matchPaths\[0\]/),
+  ],
+  [
+    "Allow and Block on the same file dir via section action",
+    KSP,
+    { file: { action: "Allow", matchDirectories: [{ dir: "/etc/" }, { dir: "/etc/", action: "Block" }] } },
+    W("spec.file.matchDirectories[1]", /contradicts/),
+  ],
+  [
+    "Allow and Block on a protocol from an expanded list",
+    KSP,
+    {
+      network: {
+        matchProtocols: [
+          { protocol: "tcp,udp", action: "Allow" },
+          { protocol: "udp", action: "Block" },
+        ],
+      },
+    },
+    W("spec.network.matchProtocols[1]", /contradicts/),
+  ],
+  [
+    "Allow and Block of one capability",
+    KSP,
+    {
+      capabilities: {
+        matchCapabilities: [{ capability: "net_raw", action: "Allow" }, { capability: "net_raw" }],
+      },
+    },
+    W("spec.capabilities.matchCapabilities[1]", /contradicts/),
+  ],
+  [
+    "same path, different fromSource: not a contradiction",
+    KSP,
+    {
+      process: {
+        matchPaths: [
+          { path: "/bin/ls", action: "Allow", fromSource: [{ path: "/bin/sh" }] },
+          { path: "/bin/ls" },
+        ],
+      },
+    },
+    "ok",
+  ],
+  [
+    "Audit and Block: not a contradiction",
+    KSP,
+    { process: { matchPaths: [{ path: "/bin/ls", action: "Audit" }, { path: "/bin/ls" }] } },
+    "ok",
+  ],
   // presets, device, selectors, empty policy
   ["unknown preset", KSP, { presets: [{ name: "magic" }] }, W("spec.presets[0].name", /unknown preset/)],
-  ["device numeric class 256", HSP, { device: { matchDevice: [{ class: "256" }] } }, E("spec.device.matchDevice[0].class", /0\.\.255/)],
+  [
+    "device numeric class 256",
+    HSP,
+    { device: { matchDevice: [{ class: "256" }] } },
+    E("spec.device.matchDevice[0].class", /0\.\.255/),
+  ],
   ["device hex class", HSP, { device: { matchDevice: [{ class: "0x08" }] } }, "ok"],
-  ["device class lowercase name", HSP, { device: { matchDevice: [{ class: "mass storage" }] } }, E("spec.device.matchDevice[0].class", /USB class name/)],
-  ["device unknown class name", HSP, { device: { matchDevice: [{ class: "TOASTER" }] } }, W("spec.device.matchDevice[0].class", /unknown USB class/)],
-  ["label value without '='", KSP, { selector: { matchExpressions: [{ key: "label", operator: "In", values: ["app"] }] }, ...proc({ path: "/bin/ls" }) }, W("spec.selector.matchExpressions[0].values[0]", /key=value/)],
-  ["expression without operator", KSP, { selector: { matchExpressions: [{ key: "label", values: ["a=b"] }] }, ...proc({ path: "/bin/ls" }) }, W("spec.selector.matchExpressions[0]", /no key or no operator/)],
-  ["container.name without brackets", KSP, { selector: { matchLabels: { "kubearmor.io/container.name": "c1" } }, ...proc({ path: "/bin/ls" }) }, W('spec.selector.matchLabels["kubearmor.io/container.name"]', /bracketed/)],
-  ["HSP empty nodeSelector labels", HSP, { nodeSelector: { matchLabels: {} }, ...proc({ path: "/bin/ls" }) }, W("spec.nodeSelector.matchLabels", /selects no node/)],
+  [
+    "device class lowercase name",
+    HSP,
+    { device: { matchDevice: [{ class: "mass storage" }] } },
+    E("spec.device.matchDevice[0].class", /USB class name/),
+  ],
+  [
+    "device unknown class name",
+    HSP,
+    { device: { matchDevice: [{ class: "TOASTER" }] } },
+    W("spec.device.matchDevice[0].class", /unknown USB class/),
+  ],
+  [
+    "label value without '='",
+    KSP,
+    {
+      selector: { matchExpressions: [{ key: "label", operator: "In", values: ["app"] }] },
+      ...proc({ path: "/bin/ls" }),
+    },
+    W("spec.selector.matchExpressions[0].values[0]", /key=value/),
+  ],
+  [
+    "expression without operator",
+    KSP,
+    { selector: { matchExpressions: [{ key: "label", values: ["a=b"] }] }, ...proc({ path: "/bin/ls" }) },
+    W("spec.selector.matchExpressions[0]", /no key or no operator/),
+  ],
+  [
+    "container.name without brackets",
+    KSP,
+    { selector: { matchLabels: { "kubearmor.io/container.name": "c1" } }, ...proc({ path: "/bin/ls" }) },
+    W('spec.selector.matchLabels["kubearmor.io/container.name"]', /bracketed/),
+  ],
+  [
+    "HSP empty nodeSelector labels",
+    HSP,
+    { nodeSelector: { matchLabels: {} }, ...proc({ path: "/bin/ls" }) },
+    W("spec.nodeSelector.matchLabels", /selects no node/),
+  ],
   ["policy without rules", KSP, { selector: { matchLabels: { a: "b" } } }, W("spec", /no rules/)],
   // raw AppArmor
   ["apparmor: scenario 26 rule", KSP, { apparmor: "deny /etc/{*,**} rw," }, "ok"],
-  ["apparmor: capability and network rules", KSP, { apparmor: "deny capability sys_admin,\n  audit deny network raw,\n# a comment\n" }, "ok"],
-  ["apparmor: missing comma", KSP, { apparmor: "deny /etc/shadow r" }, E("spec.apparmor", /line 1: .*end with ','/)],
-  ["apparmor: closing brace", KSP, { apparmor: "}\n" }, E("spec.apparmor", /line 1: must not start with '\}'/)],
-  ["apparmor: new profile", KSP, { apparmor: "profile evil /** {" }, E("spec.apparmor", /'profile' is not allowed/)],
+  [
+    "apparmor: capability and network rules",
+    KSP,
+    { apparmor: "deny capability sys_admin,\n  audit deny network raw,\n# a comment\n" },
+    "ok",
+  ],
+  [
+    "apparmor: missing comma",
+    KSP,
+    { apparmor: "deny /etc/shadow r" },
+    E("spec.apparmor", /line 1: .*end with ','/),
+  ],
+  [
+    "apparmor: closing brace",
+    KSP,
+    { apparmor: "}\n" },
+    E("spec.apparmor", /line 1: must not start with '\}'/),
+  ],
+  [
+    "apparmor: new profile",
+    KSP,
+    { apparmor: "profile evil /** {" },
+    E("spec.apparmor", /'profile' is not allowed/),
+  ],
   ["apparmor: #include", KSP, { apparmor: "#include <abstractions/base>" }, E("spec.apparmor", /include/)],
   ["apparmor: include", KSP, { apparmor: "include <abstractions/base>" }, E("spec.apparmor", /include/)],
   ["apparmor: px transition", KSP, { apparmor: "/bin/sh px," }, E("spec.apparmor", /transitions \('px'\)/)],
@@ -151,14 +432,34 @@ const CASES: Case[] = [
   ["apparmor: rPx transition", KSP, { apparmor: "/bin/sh rPx," }, E("spec.apparmor", /transitions/)],
   ["apparmor: cx with target", KSP, { apparmor: "/bin/sh cx -> child," }, E("spec.apparmor", /transitions/)],
   ["apparmor: ix is fine", KSP, { apparmor: "/bin/sh ix," }, "ok"],
-  ["apparmor: change_profile", KSP, { apparmor: "change_profile -> unconfined," }, E("spec.apparmor", /not allowed/)],
+  [
+    "apparmor: change_profile",
+    KSP,
+    { apparmor: "change_profile -> unconfined," },
+    E("spec.apparmor", /not allowed/),
+  ],
   ["apparmor: hat", KSP, { apparmor: "^hat {" }, E("spec.apparmor", /hats/)],
-  ["apparmor: trailing comment hiding the comma", KSP, { apparmor: "deny /x r # ," }, E("spec.apparmor", /'#' after rule text/)],
+  [
+    "apparmor: trailing comment hiding the comma",
+    KSP,
+    { apparmor: "deny /x r # ," },
+    E("spec.apparmor", /'#' after rule text/),
+  ],
   ["apparmor: control character", KSP, { apparmor: "deny /x\u0007 r," }, E("spec.apparmor", /control/)],
   ["apparmor: variable", KSP, { apparmor: "deny @{HOME}/x r," }, E("spec.apparmor", /variables/)],
-  ["apparmor: unknown rule kind", KSP, { apparmor: "userns create," }, E("spec.apparmor", /must be a file, capability/)],
+  [
+    "apparmor: unknown rule kind",
+    KSP,
+    { apparmor: "userns create," },
+    E("spec.apparmor", /must be a file, capability/),
+  ],
   ["apparmor: link rule with ->", KSP, { apparmor: "link /a -> /b," }, "ok"],
-  ["apparmor: -> outside link", KSP, { apparmor: "/a r -> /b," }, E("spec.apparmor", /'->' is allowed only in link rules/)],
+  [
+    "apparmor: -> outside link",
+    KSP,
+    { apparmor: "/a r -> /b," },
+    E("spec.apparmor", /'->' is allowed only in link rules/),
+  ],
 ];
 
 function fileP2(path: string, source: string): Obj {
@@ -170,17 +471,29 @@ describe("semantic checks (table)", () => {
     it(`${name} → ${expect === "ok" ? "accepted" : `${expect.level ?? "error"} at ${expect.path}`}`, () => {
       const r = check(policy(kind, spec, "p", kind === "KubeArmorPolicy" ? "default" : undefined));
       if (expect === "ok") {
-        assert.deepEqual(r.problems.filter(p => p.path !== "spec" || p.level === "error"), [], describeProblems(r.problems));
+        assert.deepEqual(
+          r.problems.filter(p => p.path !== "spec" || p.level === "error"),
+          [],
+          describeProblems(r.problems),
+        );
         assert.ok(r.policy);
         return;
       }
       const level = expect.level ?? "error";
-      const hit = r.problems.find(p => p.path === expect.path && p.level === level && expect.re.test(p.message));
-      assert.ok(hit, `expected ${level} at ${expect.path} matching ${expect.re}, got:\n${describeProblems(r.problems)}`);
+      const hit = r.problems.find(
+        p => p.path === expect.path && p.level === level && expect.re.test(p.message),
+      );
+      assert.ok(
+        hit,
+        `expected ${level} at ${expect.path} matching ${expect.re}, got:\n${describeProblems(r.problems)}`,
+      );
       if (level === "error") assert.equal(r.policy, undefined);
       else {
         assert.ok(r.policy, "warnings alone keep the policy");
-        const strict = check(policy(kind, spec, "p", kind === "KubeArmorPolicy" ? "default" : undefined), true);
+        const strict = check(
+          policy(kind, spec, "p", kind === "KubeArmorPolicy" ? "default" : undefined),
+          true,
+        );
         assert.equal(strict.policy, undefined, "--strict turns the warning into an error");
         assert.ok(strict.errors.some(p => p.path === expect.path));
       }
@@ -190,7 +503,12 @@ describe("semantic checks (table)", () => {
 
 describe("string checkers", () => {
   it("checkSafePath accepts ordinary paths", () => {
-    for (const p of ["/bin/ls", "/usr/lib/x86_64-linux-gnu/libc.so.6", "/home/user1/hello", "/var/lib/a_b-c+d@e=f%g"])
+    for (const p of [
+      "/bin/ls",
+      "/usr/lib/x86_64-linux-gnu/libc.so.6",
+      "/home/user1/hello",
+      "/var/lib/a_b-c+d@e=f%g",
+    ])
       assert.equal(checkSafePath(p), undefined, p);
   });
   it("checkPattern never accepts a quote or newline anywhere", () => {
@@ -228,7 +546,10 @@ describe("problem reporting", () => {
 
   it("does not report a field twice when schema and semantics both object", () => {
     const r = check(policy(KSP, { capabilities: { matchCapabilities: [{ capability: "NET_RAW" }] } }));
-    assert.equal(r.errors.filter(p => p.path === "spec.capabilities.matchCapabilities[0].capability").length, 1);
+    assert.equal(
+      r.errors.filter(p => p.path === "spec.capabilities.matchCapabilities[0].capability").length,
+      1,
+    );
   });
 
   it("formats one line: file#doc (Kind ns/name) path: message", () => {
@@ -253,11 +574,19 @@ describe("problem reporting", () => {
     const r = validateText("# first doc is a comment only\n" + text, "x.yaml");
     assert.equal(r.policies.length, 1);
     const line = formatProblem(r.problems[0]);
-    assert.match(line, /^warning: x\.yaml#1 \(KubeArmorClusterPolicy c\) spec\.process\.matchPaths\[1\]: contradicts/);
+    assert.match(
+      line,
+      /^warning: x\.yaml#1 \(KubeArmorClusterPolicy c\) spec\.process\.matchPaths\[1\]: contradicts/,
+    );
   });
 
   it("never prints more than one line, even for hostile names and messages", () => {
-    const r = check({ apiVersion: "security.kubearmor.com/v1", kind: KSP, metadata: { name: "a\nb\u0007" }, spec: fileP("/x\ny") });
+    const r = check({
+      apiVersion: "security.kubearmor.com/v1",
+      kind: KSP,
+      metadata: { name: "a\nb\u0007" },
+      spec: fileP("/x\ny"),
+    });
     for (const p of r.problems) {
       const line = formatProblem(p);
       assert.ok(!/[\n\r\u0000-\u001f]/.test(line), JSON.stringify(line));
@@ -274,7 +603,12 @@ describe("problem reporting", () => {
   });
 
   it("KubeArmorNetworkPolicy is named as unsupported", () => {
-    const r = check({ apiVersion: "security.kubearmor.com/v1", kind: "KubeArmorNetworkPolicy", metadata: { name: "n" }, spec: {} });
+    const r = check({
+      apiVersion: "security.kubearmor.com/v1",
+      kind: "KubeArmorNetworkPolicy",
+      metadata: { name: "n" },
+      spec: {},
+    });
     assert.match(r.errors[0].message, /not supported/);
   });
 });

@@ -5,7 +5,6 @@
 // Rules and their reasons: docs/policy-model.md "Semantic checks".
 
 import { MAX_PATH_LENGTH } from "./schema/definition.js";
-import { splitComma } from "./normalize.js";
 import {
   checkAppArmorText,
   checkDomain,
@@ -33,9 +32,28 @@ export const MAX_ARG_BYTES = 104;
 export const CONTAINER_NAME_LABEL = "kubearmor.io/container.name";
 /** USB class names KubeArmor's device handler knows (besides numeric/hex class codes). */
 export const USB_CLASSES = [
-  "ALL", "AUDIO", "CDC-CONTROL", "HID", "PHYSICAL", "IMAGE", "PRINTER", "MASS-STORAGE", "HUB", "CDC-DATA",
-  "SMART-CARD", "CONTENT-SECURITY", "VIDEO", "PERSONAL-HEALTHCARE", "AUDIO-VIDEO", "BILLBOARD",
-  "TYPE-C-BRIDGE", "DIAGNOSTIC", "WIRELESS-CONTROLLER", "MISCELLANEOUS", "APPLICATION-SPECIFIC", "VENDOR-SPECIFIC",
+  "ALL",
+  "AUDIO",
+  "CDC-CONTROL",
+  "HID",
+  "PHYSICAL",
+  "IMAGE",
+  "PRINTER",
+  "MASS-STORAGE",
+  "HUB",
+  "CDC-DATA",
+  "SMART-CARD",
+  "CONTENT-SECURITY",
+  "VIDEO",
+  "PERSONAL-HEALTHCARE",
+  "AUDIO-VIDEO",
+  "BILLBOARD",
+  "TYPE-C-BRIDGE",
+  "DIAGNOSTIC",
+  "WIRELESS-CONTROLLER",
+  "MISCELLANEOUS",
+  "APPLICATION-SPECIFIC",
+  "VENDOR-SPECIFIC",
 ];
 
 export function semanticChecks(o: Obj, kind: PolicyKind): Finding[] {
@@ -80,7 +98,8 @@ export function semanticChecks(o: Obj, kind: PolicyKind): Finding[] {
     asArr(v).forEach((s, i) => {
       const here = `${at}.fromSource[${i}]`;
       if (!isObj(s)) return;
-      if (s.path === undefined) err(`${here}.path`, "required: a fromSource entry names a source binary by absolute path");
+      if (s.path === undefined)
+        err(`${here}.path`, "required: a fromSource entry names a source binary by absolute path");
       else path(s.path, `${here}.path`, "path");
     });
   };
@@ -103,7 +122,8 @@ export function semanticChecks(o: Obj, kind: PolicyKind): Finding[] {
       if (typeof a !== "string") return;
       if (Buffer.byteLength(a, "utf8") > MAX_ARG_BYTES)
         err(`${at}.allowedArgs[${j}]`, `must be at most ${MAX_ARG_BYTES} bytes (KubeArmor's argument limit)`);
-      if (/[\u0000-\u001f\u007f]/.test(a)) err(`${at}.allowedArgs[${j}]`, "must not contain control characters");
+      if (/[\u0000-\u001f\u007f]/.test(a))
+        err(`${at}.allowedArgs[${j}]`, "must not contain control characters");
     });
     fromSource(r.fromSource, at);
   });
@@ -150,8 +170,12 @@ export function semanticChecks(o: Obj, kind: PolicyKind): Finding[] {
       const items = r.protocol.split(",");
       items.forEach(raw => {
         const item = raw.trim();
-        if (item === "") err(`${at}.protocol`, `has an empty item in the comma list "${r.protocol as string}"`);
-        else if (!(PROTOCOLS as readonly string[]).includes(item) && !(PROTOCOLS as readonly string[]).includes(item.toLowerCase() ) )
+        if (item === "")
+          err(`${at}.protocol`, `has an empty item in the comma list "${r.protocol as string}"`);
+        else if (
+          !(PROTOCOLS as readonly string[]).includes(item) &&
+          !(PROTOCOLS as readonly string[]).includes(item.toLowerCase())
+        )
           err(`${at}.protocol`, `unknown protocol "${item.slice(0, 40)}" (known: ${PROTOCOLS.join(", ")})`);
         else if (item !== item.toLowerCase() && item !== item.toUpperCase())
           err(`${at}.protocol`, `"${item}" must be all lowercase or all uppercase`);
@@ -159,7 +183,10 @@ export function semanticChecks(o: Obj, kind: PolicyKind): Finding[] {
     }
     fromSource(r.fromSource, at);
     if (kind === "KubeArmorHostPolicy" && Array.isArray(r.fromSource) && r.fromSource.length === 0)
-      err(`${at}.fromSource`, "must name at least one source binary: host network rules apply per source binary");
+      err(
+        `${at}.fromSource`,
+        "must name at least one source binary: host network rules apply per source binary",
+      );
   });
   asArr(net.matchDNSQueries).forEach((r, i) => {
     const at = `spec.network.matchDNSQueries[${i}]`;
@@ -181,17 +208,23 @@ export function semanticChecks(o: Obj, kind: PolicyKind): Finding[] {
     if (typeof r.capability === "string") {
       r.capability.split(",").forEach(raw => {
         const item = raw.trim();
-        if (item === "") err(`${at}.capability`, `has an empty item in the comma list "${r.capability as string}"`);
+        if (item === "")
+          err(`${at}.capability`, `has an empty item in the comma list "${r.capability as string}"`);
         else if (!(CAPABILITIES as readonly string[]).includes(item)) {
           const bare = item.toLowerCase().replace(/^cap_/, "");
-          const hint = (CAPABILITIES as readonly string[]).includes(bare) ? ` (write "${bare}": lowercase, no cap_ prefix)` : "";
+          const hint = (CAPABILITIES as readonly string[]).includes(bare)
+            ? ` (write "${bare}": lowercase, no cap_ prefix)`
+            : "";
           err(`${at}.capability`, `unknown capability "${item.slice(0, 40)}"${hint}`);
         }
       });
     }
     fromSource(r.fromSource, at);
     if (kind === "KubeArmorHostPolicy" && Array.isArray(r.fromSource) && r.fromSource.length === 0)
-      err(`${at}.fromSource`, "must name at least one source binary: host capability rules apply per source binary");
+      err(
+        `${at}.fromSource`,
+        "must name at least one source binary: host capability rules apply per source binary",
+      );
   });
 
   // syscalls
@@ -206,7 +239,8 @@ export function semanticChecks(o: Obj, kind: PolicyKind): Finding[] {
       if (hasPath && hasDir) err(here, "must set only one of path and dir, not both");
       path(s.path, `${here}.path`, "path");
       if (typeof s.dir === "string") {
-        if (!/^\/$|^\/.*\/$/.test(s.dir)) err(`${here}.dir`, "must be '/' or an absolute directory ending with '/'");
+        if (!/^\/$|^\/.*\/$/.test(s.dir))
+          err(`${here}.dir`, "must be '/' or an absolute directory ending with '/'");
         else path(s.dir, `${here}.dir`, "dir");
       }
       if (hasPath && s.recursive !== undefined) warn(`${here}.recursive`, "has no effect on a path source");
@@ -223,7 +257,8 @@ export function semanticChecks(o: Obj, kind: PolicyKind): Finding[] {
     if (!isObj(r)) return;
     if (typeof r.path === "string") {
       path(r.path, `${at}.path`, r.path.endsWith("/") ? "dir" : "path");
-      if (!r.path.endsWith("/") && r.recursive === true) warn(`${at}.recursive`, "has no effect on a file path");
+      if (!r.path.endsWith("/") && r.recursive === true)
+        warn(`${at}.recursive`, "has no effect on a file path");
     }
     if (asArr(r.syscall).length === 0) warn(`${at}.syscall`, "is empty: this rule matches no syscall");
     sysSources(r.fromSource, at);
@@ -237,8 +272,10 @@ export function semanticChecks(o: Obj, kind: PolicyKind): Finding[] {
     const c = r.class;
     if (/^\d+$/.test(c) || /^0x[0-9a-fA-F]+$/.test(c)) {
       if (Number(c) > 255) err(at, "a numeric USB class must be 0..255");
-    } else if (!/^[A-Z][A-Z0-9-]*$/.test(c)) err(at, "must be a USB class name such as MASS-STORAGE, or a numeric/hex class code");
-    else if (!USB_CLASSES.includes(c)) warn(at, `unknown USB class name "${c}" (known: ${USB_CLASSES.join(", ")})`);
+    } else if (!/^[A-Z][A-Z0-9-]*$/.test(c))
+      err(at, "must be a USB class name such as MASS-STORAGE, or a numeric/hex class code");
+    else if (!USB_CLASSES.includes(c))
+      warn(at, `unknown USB class name "${c}" (known: ${USB_CLASSES.join(", ")})`);
   });
 
   // apparmor
@@ -249,7 +286,10 @@ export function semanticChecks(o: Obj, kind: PolicyKind): Finding[] {
   // presets
   asArr(spec.presets).forEach((p, i) => {
     if (isObj(p) && typeof p.name === "string" && !KNOWN_PRESETS.includes(p.name))
-      warn(`spec.presets[${i}].name`, `unknown preset "${p.name.slice(0, 40)}" (known: ${KNOWN_PRESETS.join(", ")}); it has no effect`);
+      warn(
+        `spec.presets[${i}].name`,
+        `unknown preset "${p.name.slice(0, 40)}" (known: ${KNOWN_PRESETS.join(", ")}); it has no effect`,
+      );
   });
 
   // selectors
@@ -272,11 +312,17 @@ export function semanticChecks(o: Obj, kind: PolicyKind): Finding[] {
   const labels = asObj(sel.matchLabels);
   const cn = labels[CONTAINER_NAME_LABEL];
   if (typeof cn === "string" && !(cn.trim().startsWith("[") && cn.trim().endsWith("]")))
-    warn(`spec.selector.matchLabels["${CONTAINER_NAME_LABEL}"]`, `should be a bracketed list such as "[c1,c2]"; read as a list anyway`);
+    warn(
+      `spec.selector.matchLabels["${CONTAINER_NAME_LABEL}"]`,
+      `should be a bracketed list such as "[c1,c2]"; read as a list anyway`,
+    );
   if (kind === "KubeArmorHostPolicy") {
     const nl = asObj(asObj(spec.nodeSelector).matchLabels);
     if (isObj(asObj(spec.nodeSelector).matchLabels) && Object.keys(nl).length === 0)
-      warn("spec.nodeSelector.matchLabels", 'is empty: the policy selects no node (use kubearmor.io/hostname: "*" for all nodes)');
+      warn(
+        "spec.nodeSelector.matchLabels",
+        'is empty: the policy selects no node (use kubearmor.io/hostname: "*" for all nodes)',
+      );
   }
 
   // nothing to enforce

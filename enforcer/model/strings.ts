@@ -24,8 +24,10 @@ const PATH_FORBIDDEN = new Map<string, string>([
 function badChar(s: string): string | undefined {
   for (const ch of s) {
     const code = ch.codePointAt(0) ?? 0;
-    if (code < 0x20 || code === 0x7f) return `must not contain control characters (found U+${code.toString(16).padStart(4, "0").toUpperCase()})`;
-    if (code > 0x7e) return `must contain printable ASCII only (found U+${code.toString(16).padStart(4, "0").toUpperCase()})`;
+    if (code < 0x20 || code === 0x7f)
+      return `must not contain control characters (found U+${code.toString(16).padStart(4, "0").toUpperCase()})`;
+    if (code > 0x7e)
+      return `must contain printable ASCII only (found U+${code.toString(16).padStart(4, "0").toUpperCase()})`;
     if (ch === " ") return "must not contain spaces";
   }
   return undefined;
@@ -41,14 +43,21 @@ function badSegments(s: string): string | undefined {
 }
 
 /** An absolute file path (matchPaths.path, fromSource.path, syscall target): no glob, no syntax. */
-export function checkSafePath(s: string, opts: { dir?: boolean; globHint?: boolean } = {}): string | undefined {
+export function checkSafePath(
+  s: string,
+  opts: { dir?: boolean; globHint?: boolean } = {},
+): string | undefined {
   const bad = badChar(s);
   if (bad) return bad;
-  if (!s.startsWith("/")) return opts.dir ? "must be an absolute directory ending with '/'" : "must be an absolute path";
+  if (!s.startsWith("/"))
+    return opts.dir ? "must be an absolute directory ending with '/'" : "must be an absolute path";
   for (const ch of s) {
     const name = PATH_FORBIDDEN.get(ch);
     if (name) {
-      const hint = (ch === "*" || ch === "?" || ch === "[" || ch === "{") && opts.globHint !== false ? " (use matchPatterns for globs)" : "";
+      const hint =
+        (ch === "*" || ch === "?" || ch === "[" || ch === "{") && opts.globHint !== false
+          ? " (use matchPatterns for globs)"
+          : "";
       return `must not contain ${name}: it is AppArmor/SELinux syntax and cannot be enforced literally${hint}`;
     }
   }
@@ -63,7 +72,8 @@ export function checkExecname(s: string): string | undefined {
   if (s.includes("/")) return "must be a bare executable name without '/'";
   for (const ch of s) {
     const name = PATH_FORBIDDEN.get(ch);
-    if (name) return `must not contain ${name}: it is AppArmor/SELinux syntax and cannot be enforced literally`;
+    if (name)
+      return `must not contain ${name}: it is AppArmor/SELinux syntax and cannot be enforced literally`;
   }
   if (s.includes("->")) return "must not contain '->'";
   return undefined;
@@ -230,7 +240,17 @@ export function checkAppArmorText(text: string): string[] {
       return;
     }
     const forbiddenWord = tokens.find(t =>
-      ["profile", "hat", "change_profile", "change_hat", "unconfined", "set", "rlimit", "alias", "abi"].includes(t),
+      [
+        "profile",
+        "hat",
+        "change_profile",
+        "change_hat",
+        "unconfined",
+        "set",
+        "rlimit",
+        "alias",
+        "abi",
+      ].includes(t),
     );
     if (forbiddenWord) {
       problems.push(`line ${n}: '${forbiddenWord}' is not allowed in spec.apparmor`);
@@ -251,7 +271,9 @@ export function checkAppArmorText(text: string): string[] {
       return /^[rwamlkixpPcCuU]+$/.test(mode) && mode.includes("x") && /[pPcCuU]/.test(mode);
     });
     if (transition) {
-      problems.push(`line ${n}: exec transitions ('${transition}') are not allowed; use ix or a process rule`);
+      problems.push(
+        `line ${n}: exec transitions ('${transition}') are not allowed; use ix or a process rule`,
+      );
       return;
     }
     if (line.includes("->") && head !== "link") {

@@ -15,7 +15,10 @@ export function policy(kind: PolicyKind, spec: Obj, name = "p", namespace?: stri
   return base;
 }
 
-export function check(obj: unknown, strict = false): { policy?: NormalizedPolicy; problems: Problem[]; errors: Problem[] } {
+export function check(
+  obj: unknown,
+  strict = false,
+): { policy?: NormalizedPolicy; problems: Problem[]; errors: Problem[] } {
   const r = validatePolicyObject(obj, { file: "t.yaml", document: 1 }, { strict });
   return { ...r, errors: r.problems.filter(p => p.level === "error") };
 }

@@ -12,7 +12,11 @@ import { parseDocuments } from "./parse.js";
 import { semanticChecks, contradictionChecks } from "./semantic.js";
 import { API_VERSION, type NormalizedPolicy, type PolicyKind, type Problem } from "./types.js";
 
-export const POLICY_KINDS: readonly PolicyKind[] = ["KubeArmorPolicy", "KubeArmorClusterPolicy", "KubeArmorHostPolicy"];
+export const POLICY_KINDS: readonly PolicyKind[] = [
+  "KubeArmorPolicy",
+  "KubeArmorClusterPolicy",
+  "KubeArmorHostPolicy",
+];
 
 let ajv: Ajv | undefined;
 const validators = new Map<PolicyKindName, ValidateFunction>();
@@ -27,7 +31,10 @@ function validatorFor(kind: PolicyKindName): ValidateFunction {
       // The 335-name syscall enum compiles to a loop instead of 335 inline comparisons (start-up time).
       loopEnum: 20,
       formats: {
-        int32: { type: "number", validate: (n: number) => Number.isInteger(n) && n >= -2147483648 && n <= 2147483647 },
+        int32: {
+          type: "number",
+          validate: (n: number) => Number.isInteger(n) && n >= -2147483648 && n <= 2147483647,
+        },
       },
     });
     v = ajv.compile(ajvSchema(kind));
@@ -67,7 +74,7 @@ const PATTERN_MESSAGES: Record<string, string> = {
 };
 
 function truncate(v: unknown): string {
-  const s = typeof v === "string" ? JSON.stringify(v) : JSON.stringify(v) ?? String(v);
+  const s = typeof v === "string" ? JSON.stringify(v) : (JSON.stringify(v) ?? String(v));
   return s.length > 60 ? s.slice(0, 57) + "..." : s;
 }
 
@@ -85,7 +92,11 @@ function ajvMessage(e: ErrorObject, kind: PolicyKindName): { path: string; messa
             "required field is missing: network and capability rules of a KubeArmorHostPolicy must name the source binaries (fromSource)",
         };
       if (field === "nodeSelector")
-        return { path, message: "required field is missing: a KubeArmorHostPolicy must select nodes (nodeSelector.matchLabels)" };
+        return {
+          path,
+          message:
+            "required field is missing: a KubeArmorHostPolicy must select nodes (nodeSelector.matchLabels)",
+        };
       return { path, message: "required field is missing" };
     }
     case "additionalProperties": {
@@ -96,7 +107,6 @@ function ajvMessage(e: ErrorObject, kind: PolicyKindName): { path: string; messa
       };
     }
     case "pattern": {
-      // eslint-disable-next-line no-control-regex
       if (typeof e.data === "string" && /[\u0000-\u001f\u007f]/.test(e.data))
         return { path: base, message: "must not contain control characters (newline, tab, NUL, ...)" };
       const known = PATTERN_MESSAGES[String(p.pattern)];
@@ -104,13 +114,20 @@ function ajvMessage(e: ErrorObject, kind: PolicyKindName): { path: string; messa
     }
     case "enum": {
       const allowed = (p.allowedValues as unknown[]).map(String);
-      if (allowed.length > 20) return { path: base, message: `${truncate(e.data)} is not a known x86-64 syscall name` };
-      const lower = typeof e.data === "string" ? allowed.find(a => a.toLowerCase() === String(e.data).toLowerCase()) : undefined;
+      if (allowed.length > 20)
+        return { path: base, message: `${truncate(e.data)} is not a known x86-64 syscall name` };
+      const lower =
+        typeof e.data === "string"
+          ? allowed.find(a => a.toLowerCase() === String(e.data).toLowerCase())
+          : undefined;
       const hint = lower ? ` (values are case-sensitive: write "${lower}")` : "";
       return { path: base, message: `must be one of ${allowed.join(", ")}; got ${truncate(e.data)}${hint}` };
     }
     case "type":
-      return { path: base, message: `must be ${p.type === "integer" ? "an integer" : p.type === "array" ? "a list" : p.type === "object" ? "a map" : `a ${String(p.type)}`}; got ${truncate(e.data)}` };
+      return {
+        path: base,
+        message: `must be ${p.type === "integer" ? "an integer" : p.type === "array" ? "a list" : p.type === "object" ? "a map" : `a ${String(p.type)}`}; got ${truncate(e.data)}`,
+      };
     case "maxLength":
       return {
         path: base,
@@ -120,7 +137,10 @@ function ajvMessage(e: ErrorObject, kind: PolicyKindName): { path: string; messa
       return { path: base, message: `must have at most ${String(p.limit)} items` };
     case "minimum":
     case "maximum":
-      return { path: base, message: `must be ${e.keyword === "minimum" ? ">=" : "<="} ${String(p.limit)}; got ${truncate(e.data)}` };
+      return {
+        path: base,
+        message: `must be ${e.keyword === "minimum" ? ">=" : "<="} ${String(p.limit)}; got ${truncate(e.data)}`,
+      };
     case "format":
       return { path: base, message: `must be a 32-bit integer; got ${truncate(e.data)}` };
     default:
@@ -171,7 +191,11 @@ export function validatePolicyObject(
     });
   };
   if (!obj || typeof obj !== "object" || Array.isArray(obj)) {
-    add("error", "", `must be a map (a Kubernetes object); got ${Array.isArray(obj) ? "a list" : truncate(obj)}`);
+    add(
+      "error",
+      "",
+      `must be a map (a Kubernetes object); got ${Array.isArray(obj) ? "a list" : truncate(obj)}`,
+    );
     return { problems };
   }
   const o = obj as Record<string, unknown>;
@@ -179,14 +203,28 @@ export function validatePolicyObject(
   if (typeof kind !== "string" || !(POLICY_KINDS as readonly string[]).includes(kind)) {
     if (kind === undefined) add("error", "kind", "required field is missing");
     else if (kind === "KubeArmorNetworkPolicy")
-      add("error", "kind", "KubeArmorNetworkPolicy is not supported by Rampart (only KubeArmorPolicy, KubeArmorClusterPolicy, KubeArmorHostPolicy)");
+      add(
+        "error",
+        "kind",
+        "KubeArmorNetworkPolicy is not supported by Rampart (only KubeArmorPolicy, KubeArmorClusterPolicy, KubeArmorHostPolicy)",
+      );
     else
-      add("error", "kind", `${truncate(kind)} is not a KubeArmor policy kind (expected KubeArmorPolicy, KubeArmorClusterPolicy or KubeArmorHostPolicy)`);
+      add(
+        "error",
+        "kind",
+        `${truncate(kind)} is not a KubeArmor policy kind (expected KubeArmorPolicy, KubeArmorClusterPolicy or KubeArmorHostPolicy)`,
+      );
     return { problems };
   }
   const k = kind as PolicyKind;
   if (o.apiVersion !== API_VERSION) {
-    add("error", "apiVersion", o.apiVersion === undefined ? `required field is missing (expected ${API_VERSION})` : `must be ${API_VERSION}; got ${truncate(o.apiVersion)}`);
+    add(
+      "error",
+      "apiVersion",
+      o.apiVersion === undefined
+        ? `required field is missing (expected ${API_VERSION})`
+        : `must be ${API_VERSION}; got ${truncate(o.apiVersion)}`,
+    );
   }
   const validate = validatorFor(k);
   if (!validate(obj)) {
@@ -240,6 +278,5 @@ export function formatProblem(p: Problem): string {
     : "";
   const prefix = p.level === "warning" ? "warning: " : "";
   const text = `${prefix}${p.file}#${p.document}${who} ${p.path === "" ? "(document)" : p.path}: ${p.message}`;
-  // eslint-disable-next-line no-control-regex
   return text.replace(/[\r\n]+/g, " ").replace(/[\u0000-\u001f\u007f]/g, "?");
 }

@@ -30,9 +30,14 @@ function containers(podSpec: Obj): Array<{ name: string; image?: string }> {
 }
 
 /** ReplicaSet `web-5d9c7f8b6c` with pod-template-hash `5d9c7f8b6c` → Deployment `web`. */
-function collapseOwner(kind: string, name: string, labels: Record<string, string>): { kind: string; name: string } {
+function collapseOwner(
+  kind: string,
+  name: string,
+  labels: Record<string, string>,
+): { kind: string; name: string } {
   const hash = labels["pod-template-hash"];
-  if (kind === "ReplicaSet" && hash && name.endsWith(`-${hash}`)) return { kind: "Deployment", name: name.slice(0, -hash.length - 1) };
+  if (kind === "ReplicaSet" && hash && name.endsWith(`-${hash}`))
+    return { kind: "Deployment", name: name.slice(0, -hash.length - 1) };
   return { kind, name };
 }
 
@@ -57,7 +62,14 @@ export function readWorkloads(text: string, file: string): Workloads {
 
 function addObject(obj: unknown, file: string, document: number, at: string, out: Workloads): void {
   const problem = (path: string, message: string, kind?: string): void =>
-    void out.problems.push({ level: "error", file, document, ...(kind ? { kind } : {}), path: at + path, message });
+    void out.problems.push({
+      level: "error",
+      file,
+      document,
+      ...(kind ? { kind } : {}),
+      path: at + path,
+      message,
+    });
   if (!isObj(obj)) {
     problem("", "must be a Kubernetes object (a map)");
     return;
@@ -78,20 +90,27 @@ function addObject(obj: unknown, file: string, document: number, at: string, out
   };
   const namespace = typeof md.namespace === "string" && md.namespace !== "" ? md.namespace : "default";
   if (kind === "Namespace") {
-    if (needName()) out.namespaces.push({ name, labels: stringMap(md.labels), annotations: stringMap(md.annotations) });
+    if (needName())
+      out.namespaces.push({ name, labels: stringMap(md.labels), annotations: stringMap(md.annotations) });
     return;
   }
   if (kind === "Node") {
-    if (needName()) out.nodes.push({ name, labels: stringMap(md.labels), annotations: stringMap(md.annotations) });
+    if (needName())
+      out.nodes.push({ name, labels: stringMap(md.labels), annotations: stringMap(md.annotations) });
     return;
   }
   if (kind === "Pod") {
     if (!needName()) return;
     const labels = stringMap(md.labels);
     const spec = asObj(obj.spec);
-    const ctrl = asArr(md.ownerReferences).map(asObj).find(r => r.controller === true) ?? asObj(asArr(md.ownerReferences)[0]);
+    const ctrl =
+      asArr(md.ownerReferences)
+        .map(asObj)
+        .find(r => r.controller === true) ?? asObj(asArr(md.ownerReferences)[0]);
     const owner =
-      typeof ctrl.kind === "string" && typeof ctrl.name === "string" ? collapseOwner(ctrl.kind, ctrl.name, labels) : undefined;
+      typeof ctrl.kind === "string" && typeof ctrl.name === "string"
+        ? collapseOwner(ctrl.kind, ctrl.name, labels)
+        : undefined;
     out.pods.push({
       namespace,
       name,
@@ -110,7 +129,11 @@ function addObject(obj: unknown, file: string, document: number, at: string, out
     const tmd = asObj(template.metadata);
     const podSpec = asObj(template.spec);
     if (!isObj(spec.template)) {
-      problem(kind === "CronJob" ? "spec.jobTemplate.spec.template" : "spec.template", "required field is missing", kind);
+      problem(
+        kind === "CronJob" ? "spec.jobTemplate.spec.template" : "spec.template",
+        "required field is missing",
+        kind,
+      );
       return;
     }
     out.pods.push({

@@ -67,7 +67,13 @@ export async function run(argv: string[]): Promise<number> {
     try {
       text = readFileSync(f, "utf8");
     } catch (err) {
-      problems.push({ level: "error", file: f, document: 0, path: "", message: `cannot read file: ${(err as Error).message}` });
+      problems.push({
+        level: "error",
+        file: f,
+        document: 0,
+        path: "",
+        message: `cannot read file: ${(err as Error).message}`,
+      });
       continue;
     }
     const w = readWorkloads(text, f);
@@ -78,7 +84,8 @@ export async function run(argv: string[]): Promise<number> {
   }
   const postureNotes: string[] = [];
   for (const ns of world.namespaces) {
-    for (const p of resolvePostures(ns.annotations, DEFAULTS.postures).problems) postureNotes.push(`namespace ${ns.name}: ${p}`);
+    for (const p of resolvePostures(ns.annotations, DEFAULTS.postures).problems)
+      postureNotes.push(`namespace ${ns.name}: ${p}`);
   }
   for (const p of problems) process.stderr.write(formatProblem(p) + "\n");
   for (const n of postureNotes) process.stderr.write(`warning: ${n}\n`);
@@ -86,7 +93,11 @@ export async function run(argv: string[]): Promise<number> {
   const effective = resolveEffective(report.policies, world);
   if (output === "json") {
     process.stdout.write(
-      JSON.stringify({ effective, problems, notes: postureNotes }, (k, v) => (k === "raw" ? undefined : v), 2) + "\n",
+      JSON.stringify(
+        { effective, problems, notes: postureNotes },
+        (k, v) => (k === "raw" ? undefined : v),
+        2,
+      ) + "\n",
     );
   } else {
     const lines: string[] = [];
@@ -104,10 +115,15 @@ export async function run(argv: string[]): Promise<number> {
       if (!e.policies.length) {
         lines.push("  policies: none");
       } else {
-        lines.push(`  policies: ${e.policies.map(p => `${p.kind} ${p.namespace ? `${p.namespace}/` : ""}${p.name}`).join(", ")}`);
+        lines.push(
+          `  policies: ${e.policies.map(p => `${p.kind} ${p.namespace ? `${p.namespace}/` : ""}${p.name}`).join(", ")}`,
+        );
         lines.push("  rules:");
         for (const r of e.rules) lines.push(`    ${describeRule(r)}  [${describeOrigin(r.origin)}]`);
-        for (const a of e.apparmor) lines.push(`    apparmor: ${a.text.trim().split("\n").length} raw line(s)  [${describeOrigin(a.origin)}]`);
+        for (const a of e.apparmor)
+          lines.push(
+            `    apparmor: ${a.text.trim().split("\n").length} raw line(s)  [${describeOrigin(a.origin)}]`,
+          );
       }
     }
     lines.push(

@@ -21,8 +21,14 @@ async function capture(fn: () => Promise<number>): Promise<{ code: number; out: 
   const err: string[] = [];
   const ow = process.stdout.write.bind(process.stdout);
   const ew = process.stderr.write.bind(process.stderr);
-  process.stdout.write = ((s: string | Uint8Array) => (out.push(String(s)), true)) as typeof process.stdout.write;
-  process.stderr.write = ((s: string | Uint8Array) => (err.push(String(s)), true)) as typeof process.stderr.write;
+  process.stdout.write = ((s: string | Uint8Array) => (
+    out.push(String(s)),
+    true
+  )) as typeof process.stdout.write;
+  process.stderr.write = ((s: string | Uint8Array) => (
+    err.push(String(s)),
+    true
+  )) as typeof process.stderr.write;
   try {
     const code = await fn();
     return { code, out: out.join(""), err: err.join("") };
@@ -61,7 +67,10 @@ describe("rampart validate", () => {
   it("exit 0 on the valid examples (policies and host set)", async () => {
     const r = await capture(() => validate.run([join(EX, "policies"), join(EX, "host")]));
     assert.equal(r.code, 0, r.out);
-    assert.match(r.out, /^OK: \d+ file\(s\), \d+ document\(s\), \d+ valid policies, 0 error\(s\), 0 warning\(s\)\n$/);
+    assert.match(
+      r.out,
+      /^OK: \d+ file\(s\), \d+ document\(s\), \d+ valid policies, 0 error\(s\), 0 warning\(s\)\n$/,
+    );
   });
 
   it("exit 1 on examples/invalid; every line is one problem naming file#doc, kind and field", async () => {
@@ -71,7 +80,13 @@ describe("rampart validate", () => {
     const summary = lines.pop()!;
     assert.match(summary, /^FAILED: 6 file\(s\), .* [1-9]\d* error\(s\)/);
     for (const l of lines) assert.match(l, /^(warning: )?\S+\.yaml#\d+ (\(\S+( \S+)?\) )?\S+: \S/, l);
-    assert.ok(lines.some(l => l.includes("bad-paths.yaml#1 (KubeArmorPolicy default/bad-paths) spec.process.matchPaths[0].path: must be an absolute path without a trailing slash")));
+    assert.ok(
+      lines.some(l =>
+        l.includes(
+          "bad-paths.yaml#1 (KubeArmorPolicy default/bad-paths) spec.process.matchPaths[0].path: must be an absolute path without a trailing slash",
+        ),
+      ),
+    );
   });
 
   it("the issue's example line, verbatim", async () => {
@@ -79,7 +94,10 @@ describe("rampart validate", () => {
     writeFileSync(f, "---\n" + GOOD + "---\n" + BAD);
     const r = await capture(() => validate.run(["-q", f]));
     assert.equal(r.code, 1);
-    assert.equal(r.out, `${f}#2 (KubeArmorPolicy default/foo) spec.process.matchPaths[0].path: must be an absolute path without a trailing slash\n`);
+    assert.equal(
+      r.out,
+      `${f}#2 (KubeArmorPolicy default/foo) spec.process.matchPaths[0].path: must be an absolute path without a trailing slash\n`,
+    );
   });
 
   it("warnings never change the exit code unless --strict", async () => {
@@ -97,7 +115,15 @@ describe("rampart validate", () => {
     const d = join(tmp, "tree");
     mkdirSync(join(d, "a", "b"), { recursive: true });
     writeFileSync(join(d, "a", "one.yml"), GOOD);
-    writeFileSync(join(d, "a", "b", "two.json"), JSON.stringify({ apiVersion: "security.kubearmor.com/v1", kind: "KubeArmorClusterPolicy", metadata: { name: "j" }, spec: { file: { matchPaths: [{ path: "/etc/x" }] } } }));
+    writeFileSync(
+      join(d, "a", "b", "two.json"),
+      JSON.stringify({
+        apiVersion: "security.kubearmor.com/v1",
+        kind: "KubeArmorClusterPolicy",
+        metadata: { name: "j" },
+        spec: { file: { matchPaths: [{ path: "/etc/x" }] } },
+      }),
+    );
     writeFileSync(join(d, "a", "b", "notes.txt"), "not yaml: [");
     const r = await capture(() => validate.run([d]));
     assert.equal(r.code, 0, r.out);
@@ -113,13 +139,22 @@ describe("rampart validate", () => {
     assert.equal(j.valid, false);
     assert.equal(j.documents, 2);
     assert.equal(j.errors, 1);
-    assert.deepEqual(j.policies.map((p: { name: string }) => p.name), ["good"]);
+    assert.deepEqual(
+      j.policies.map((p: { name: string }) => p.name),
+      ["good"],
+    );
     assert.equal(j.problems[0].path, "spec.process.matchPaths[0].path");
     assert.equal(j.problems[0].document, 2);
   });
 
   it("usage errors exit 2", async () => {
-    for (const argv of [[], ["--bogus", EX], ["--output", "xml", EX], ["--output"], [join(tmp, "does-not-exist.yaml")]]) {
+    for (const argv of [
+      [],
+      ["--bogus", EX],
+      ["--output", "xml", EX],
+      ["--output"],
+      [join(tmp, "does-not-exist.yaml")],
+    ]) {
       const r = await capture(() => validate.run(argv));
       assert.equal(r.code, 2, JSON.stringify(argv));
       assert.match(r.err, /^rampart validate: /);
@@ -134,19 +169,32 @@ describe("rampart validate", () => {
   });
 
   it("help text documents every flag", () => {
-    for (const flag of ["--strict", "--output", "--quiet", "--help", "Exit status"]) assert.ok(validate.help.includes(flag), flag);
+    for (const flag of ["--strict", "--output", "--quiet", "--help", "Exit status"])
+      assert.ok(validate.help.includes(flag), flag);
   });
 });
 
 describe("rampart explain", () => {
-  const args = ["--policies", join(EX, "policies"), join(EX, "host"), "--workloads", join(EX, "workloads.yaml")];
+  const args = [
+    "--policies",
+    join(EX, "policies"),
+    join(EX, "host"),
+    "--workloads",
+    join(EX, "workloads.yaml"),
+  ];
   it("text: per container and host, policies, postures, state and rules", async () => {
     const r = await capture(() => explain.run(args));
     assert.equal(r.code, 0, r.err);
     assert.match(r.out, /^container multiubuntu\/ubuntu-1\/ubuntu-1-container \(Pod ubuntu-1\)$/m);
-    assert.match(r.out, /^container shop\/nginx\/nginx \(Deployment nginx\)\n  state: enabled\n  postures: file=block network=audit capabilities=audit  allow-list: file=yes network=no capabilities=no$/m);
+    assert.match(
+      r.out,
+      /^container shop\/nginx\/nginx \(Deployment nginx\)\n  state: enabled\n  postures: file=block network=audit capabilities=audit  allow-list: file=yes network=no capabilities=no$/m,
+    );
     assert.match(r.out, /^host worker-3\n  state: audited$/m);
-    assert.match(r.out, /Block process path \/bin\/sleep severity 7 {2}\[ksp multiubuntu\/block-sleep-group-1 spec\.process\.matchPaths\[0\]\]/);
+    assert.match(
+      r.out,
+      /Block process path \/bin\/sleep severity 7 {2}\[ksp multiubuntu\/block-sleep-group-1 spec\.process\.matchPaths\[0\]\]/,
+    );
     assert.doesNotMatch(r.out, /kube-system/, "untracked namespaces are not listed");
     assert.match(r.err, /namespace multicontainer: kubearmor-network-posture: invalid posture "deny"/);
     assert.match(r.out, /\d+ container\(s\), 3 host\(s\), \d+ valid policies\n$/);
@@ -155,31 +203,46 @@ describe("rampart explain", () => {
     const r = await capture(() => explain.run([...args, "--output", "json"]));
     assert.equal(r.code, 0);
     const j = JSON.parse(r.out);
-    const c = j.effective.find((e: { target: { pod?: string; container?: string } }) => e.target.pod === "multicontainer" && e.target.container === "container-2");
+    const c = j.effective.find(
+      (e: { target: { pod?: string; container?: string } }) =>
+        e.target.pod === "multicontainer" && e.target.container === "container-2",
+    );
     assert.deepEqual(c.policies, []);
     const u3 = j.effective.find((e: { target: { pod?: string } }) => e.target.pod === "ubuntu-3");
     assert.equal(u3.state, "audited");
   });
   it("invalid policies are reported on stderr and make the exit code 1", async () => {
-    const r = await capture(() => explain.run(["--policies", join(EX, "invalid"), "--workloads", join(EX, "workloads.yaml")]));
+    const r = await capture(() =>
+      explain.run(["--policies", join(EX, "invalid"), "--workloads", join(EX, "workloads.yaml")]),
+    );
     assert.equal(r.code, 1);
     assert.match(r.err, /bad-paths\.yaml#1 \(KubeArmorPolicy default\/bad-paths\)/);
   });
   it("usage errors exit 2", async () => {
-    for (const argv of [[], ["--policies", EX], ["--workloads", EX], ["stray"], ["--policies", "/nope", "--workloads", EX]]) {
+    for (const argv of [
+      [],
+      ["--policies", EX],
+      ["--workloads", EX],
+      ["stray"],
+      ["--policies", "/nope", "--workloads", EX],
+    ]) {
       const r = await capture(() => explain.run(argv));
       assert.equal(r.code, 2, JSON.stringify(argv));
     }
   });
   it("help text documents every flag", () => {
-    for (const flag of ["--policies", "--workloads", "--strict", "--output", "--help"]) assert.ok(explain.help.includes(flag), flag);
+    for (const flag of ["--policies", "--workloads", "--strict", "--output", "--help"])
+      assert.ok(explain.help.includes(flag), flag);
   });
 });
 
 describe("the real CLI process", () => {
   it("exit codes 0/1/2 and --help through enforcer/cli/main.ts", () => {
     const runCli = (...a: string[]) =>
-      spawnSync(process.execPath, ["--import", "tsx", join(ROOT, "enforcer/cli/main.ts"), ...a], { cwd: ROOT, encoding: "utf8" });
+      spawnSync(process.execPath, ["--import", "tsx", join(ROOT, "enforcer/cli/main.ts"), ...a], {
+        cwd: ROOT,
+        encoding: "utf8",
+      });
     assert.equal(runCli("validate", join(EX, "policies")).status, 0);
     assert.equal(runCli("validate", join(EX, "invalid")).status, 1);
     assert.equal(runCli("validate").status, 2);

@@ -35,7 +35,9 @@ export function collectFiles(paths: string[]): { files: string[]; missing: strin
   const files: string[] = [];
   const missing: string[] = [];
   const walk = (dir: string): void => {
-    const entries = readdirSync(dir, { withFileTypes: true }).sort((a, b) => (a.name < b.name ? -1 : a.name > b.name ? 1 : 0));
+    const entries = readdirSync(dir, { withFileTypes: true }).sort((a, b) =>
+      a.name < b.name ? -1 : a.name > b.name ? 1 : 0,
+    );
     for (const e of entries) {
       const p = join(dir, e.name);
       if (e.isDirectory()) walk(p);
@@ -63,7 +65,12 @@ export interface ParsedArgs {
 }
 
 /** Tiny flag parser: `--flag`, `--flag value`, `--flag=value`; value flags listed in `valueFlags`. */
-export function parseArgs(argv: string[], booleanFlags: string[], valueFlags: string[], multi: string[] = []): ParsedArgs & { lists: Record<string, string[]> } {
+export function parseArgs(
+  argv: string[],
+  booleanFlags: string[],
+  valueFlags: string[],
+  multi: string[] = [],
+): ParsedArgs & { lists: Record<string, string[]> } {
   const out: ParsedArgs & { lists: Record<string, string[]> } = { paths: [], flags: {}, lists: {} };
   let current: string | undefined;
   for (let i = 0; i < argv.length; i++) {
@@ -73,7 +80,9 @@ export function parseArgs(argv: string[], booleanFlags: string[], valueFlags: st
       break;
     }
     if (a.startsWith("-") && a !== "-") {
-      const [name, inline] = a.includes("=") ? [a.slice(0, a.indexOf("=")), a.slice(a.indexOf("=") + 1)] : [a, undefined];
+      const [name, inline] = a.includes("=")
+        ? [a.slice(0, a.indexOf("=")), a.slice(a.indexOf("=") + 1)]
+        : [a, undefined];
       if (booleanFlags.includes(name)) {
         out.flags[name] = true;
         current = undefined;
@@ -110,7 +119,13 @@ export function validateFiles(files: string[], strict: boolean): ValidateReport 
     try {
       text = readFileSync(f, "utf8");
     } catch (err) {
-      report.problems.push({ level: "error", file: f, document: 0, path: "", message: `cannot read file: ${(err as Error).message}` });
+      report.problems.push({
+        level: "error",
+        file: f,
+        document: 0,
+        path: "",
+        message: `cannot read file: ${(err as Error).message}`,
+      });
       continue;
     }
     const r = validateText(text, f, { strict });

@@ -45,7 +45,11 @@ const str = (extra: SchemaNode = {}): SchemaNode => ({ type: "string", ...extra 
 const bool = (): SchemaNode => ({ type: "boolean" });
 const int32 = (extra: SchemaNode = {}): SchemaNode => ({ type: "integer", format: "int32", ...extra });
 const arr = (items: SchemaNode, extra: SchemaNode = {}): SchemaNode => ({ type: "array", items, ...extra });
-const obj = (properties: Record<string, SchemaNode>, required: string[] = [], extra: SchemaNode = {}): SchemaNode => ({
+const obj = (
+  properties: Record<string, SchemaNode>,
+  required: string[] = [],
+  extra: SchemaNode = {},
+): SchemaNode => ({
   type: "object",
   properties,
   ...(required.length ? { required } : {}),
@@ -92,7 +96,14 @@ function processSection(): SchemaNode {
     ),
     matchDirectories: arr(
       obj(
-        { dir: matchDir(), recursive: bool(), ownerOnly: bool(), ...ptsAll, fromSource: fromSource(), ...meta() },
+        {
+          dir: matchDir(),
+          recursive: bool(),
+          ownerOnly: bool(),
+          ...ptsAll,
+          fromSource: fromSource(),
+          ...meta(),
+        },
         ["dir"],
       ),
     ),

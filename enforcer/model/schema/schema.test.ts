@@ -28,7 +28,9 @@ describe("schema single source of truth", () => {
     assert.equal(onDisk, renderTypes(), "generated types drifted: regenerate with generate-crds.ts");
   });
   it("manifests/crds holds exactly the generated CRDs", () => {
-    const files = readdirSync(join(ROOT, CRD_DIR)).filter(f => f.endsWith(".yaml")).sort();
+    const files = readdirSync(join(ROOT, CRD_DIR))
+      .filter(f => f.endsWith(".yaml"))
+      .sort();
     assert.deepEqual(files, CRDS.map(c => c.file).sort());
   });
   it("the ajv schema is the CRD schema plus additionalProperties:false only", () => {
@@ -37,7 +39,8 @@ describe("schema single source of truth", () => {
         if (Array.isArray(n)) return n.map(strip);
         if (!n || typeof n !== "object") return n;
         const out: Record<string, unknown> = {};
-        for (const [k, v] of Object.entries(n)) if (!(k === "additionalProperties" && v === false)) out[k] = strip(v);
+        for (const [k, v] of Object.entries(n))
+          if (!(k === "additionalProperties" && v === false)) out[k] = strip(v);
         return out;
       };
       assert.deepEqual(strip(ajvSchema(id.kind)), openAPIV3Schema(id.kind));
@@ -47,13 +50,38 @@ describe("schema single source of truth", () => {
 
 describe("CRD identities (kubearmor-compat §1)", () => {
   const table = [
-    ["KubeArmorPolicy", "kubearmorpolicies", "kubearmorpolicy", "KubeArmorPolicyList", "ksp", "Namespaced", ".spec.selector.matchLabels"],
-    ["KubeArmorClusterPolicy", "kubearmorclusterpolicies", "kubearmorclusterpolicy", "KubeArmorClusterPolicyList", "csp", "Cluster", ".spec.selector.matchExpressions"],
-    ["KubeArmorHostPolicy", "kubearmorhostpolicies", "kubearmorhostpolicy", "KubeArmorHostPolicyList", "hsp", "Cluster", ".spec.nodeSelector.matchLabels"],
+    [
+      "KubeArmorPolicy",
+      "kubearmorpolicies",
+      "kubearmorpolicy",
+      "KubeArmorPolicyList",
+      "ksp",
+      "Namespaced",
+      ".spec.selector.matchLabels",
+    ],
+    [
+      "KubeArmorClusterPolicy",
+      "kubearmorclusterpolicies",
+      "kubearmorclusterpolicy",
+      "KubeArmorClusterPolicyList",
+      "csp",
+      "Cluster",
+      ".spec.selector.matchExpressions",
+    ],
+    [
+      "KubeArmorHostPolicy",
+      "kubearmorhostpolicies",
+      "kubearmorhostpolicy",
+      "KubeArmorHostPolicyList",
+      "hsp",
+      "Cluster",
+      ".spec.nodeSelector.matchLabels",
+    ],
   ] as const;
   for (const [kind, plural, singular, listKind, short, scope, selector] of table) {
     it(`${kind}`, () => {
       const id = CRDS.find(c => c.kind === kind)!;
+      // eslint-disable-next-line @typescript-eslint/no-explicit-any -- a parsed YAML tree, probed field by field
       const crd = parse(renderCrdYaml(id)) as Record<string, any>;
       assert.equal(crd.apiVersion, "apiextensions.k8s.io/v1");
       assert.equal(crd.metadata.name, `${plural}.security.kubearmor.com`);
@@ -71,7 +99,10 @@ describe("CRD identities (kubearmor-compat §1)", () => {
         { jsonPath: ".spec.action", name: "Action", priority: 10, type: "string" },
         { jsonPath: selector, name: "Selector", priority: 10, type: "string" },
       ]);
-      assert.deepEqual(v.schema.openAPIV3Schema.properties.status, { properties: { status: { type: "string" } }, type: "object" });
+      assert.deepEqual(v.schema.openAPIV3Schema.properties.status, {
+        properties: { status: { type: "string" } },
+        type: "object",
+      });
       assert.deepEqual(crd, JSON.parse(JSON.stringify(crdObject(id))));
     });
   }
@@ -85,7 +116,8 @@ describe("CRD identities (kubearmor-compat §1)", () => {
     const visit = (n: unknown): void => {
       if (!n || typeof n !== "object") return;
       const o = n as Record<string, unknown>;
-      if (o.properties && o.additionalProperties !== undefined) assert.fail("properties + additionalProperties");
+      if (o.properties && o.additionalProperties !== undefined)
+        assert.fail("properties + additionalProperties");
       for (const v of Object.values(o)) visit(v);
     };
     for (const id of CRDS) visit(openAPIV3Schema(id.kind));
