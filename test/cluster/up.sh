@@ -58,12 +58,13 @@ for p in "$ETCD_PORT" "$ETCD_PEER_PORT" "$RAMPART_API_PORT" "$WEBHOOK_PORT"; do
   port_busy "$p" && die "port $p is in use; set RAMPART_ETCD_PORT/RAMPART_API_PORT/RAMPART_WEBHOOK_PORT"
 done
 
-# Only ever delete a directory this harness created (it has an env file) or an empty one.
-if [ -e "$STATE" ] && [ ! -f "$STATE/env" ] && [ -n "$(ls -A "$STATE" 2>/dev/null)" ]; then
+# Only ever delete a directory this harness created (marker file) or an empty one.
+if [ -e "$STATE" ] && [ ! -f "$STATE/.rampart-harness" ] && [ -n "$(ls -A "$STATE" 2>/dev/null)" ]; then
   die "refusing to reuse $STATE: not empty and not a harness directory (set RAMPART_CLUSTER_DIR)"
 fi
 rm -rf "$STATE"
 mkdir -p "$STATE/logs" "$STATE/etcd"
+touch "$STATE/.rampart-harness"
 chmod 700 "$STATE"
 KUBECTL=$KUBECTL "$HERE/pki.sh" "$STATE/pki" >/dev/null
 P=$STATE/pki
