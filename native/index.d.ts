@@ -10,6 +10,22 @@
  */
 export declare const __napiBindingTarget: 'native' | 'wasm32-wasi' | 'wasm32-wasip1'
 
+export declare class DecideHarness {
+  /**
+   * Load bpf/decide_test.bpf.c with its rule maps pinned under `pinDir` (keep it apart
+   * from a live daemon's pin dir). Remove with close().
+   */
+  static open(pinDir: string): DecideHarness
+  /** Apply a rule set (same generation swap as Enforcer.apply, synchronously). */
+  apply(workload: bigint, ruleSet: RuleSetJs): number
+  /** Drop a workload's rules. */
+  remove(workload: bigint): boolean
+  /** Run the kernel decision for one input. */
+  decide(input: DecideInput): DecideOutput
+  /** Unload and remove the pins. */
+  close(): void
+}
+
 /** A running Rampart kernel side: loaded objects, the rule maps and the event stream. */
 export declare class Enforcer {
   /**
@@ -68,6 +84,38 @@ export interface ApplyResult {
   previousGeneration?: number
   entries: number
   removedEntries: number
+}
+
+/** One decision request (see struct rp_test_input in bpf/decide_test.bpf.c). */
+export interface DecideInput {
+  workload: bigint
+  /** "file" | "process" | "network" | "capability" */
+  category: string
+  /** RAMPART_SLOT_WRITE(1) | OWNER(2) | TTY(4). */
+  slot: number
+  path?: Buffer
+  truncated?: boolean
+  /** rampart_hash_key(FNV-1a(source path)); 0n / absent = none. */
+  sourceHash?: bigint
+  ipProtocol?: number
+  sockType?: number
+  /** Capability number; absent = unknown. */
+  capability?: number
+  /** Run the program this many times (cost measurement). Default 1. */
+  repeat?: number
+}
+
+/** The kernel's decision (struct rp_decision). */
+export interface DecideOutput {
+  /** 1 Allow, 2 Audit, 3 Block. */
+  verdict: number
+  ruleId: number
+  /** 0 none, 1 file, 2 network, 3 capabilities. */
+  posture: number
+  wouldBlock: boolean
+  truncated: boolean
+  /** Average duration of one run in nanoseconds (BPF_PROG_TEST_RUN's own measurement). */
+  durationNs: number
 }
 
 /**

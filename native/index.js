@@ -836,6 +836,7 @@ function __napiStampBindingTarget(exportsObject, target) {
 // linked import resolves to `undefined`.
 module.exports.__napiBindingTarget = __napiStampBindingTarget(nativeBinding, __napiLoadedBindingTarget)
 module.exports = nativeBinding
+module.exports.DecideHarness = nativeBinding.DecideHarness
 module.exports.Enforcer = nativeBinding.Enforcer
 module.exports.probe = nativeBinding.probe
 module.exports.removePins = nativeBinding.removePins

@@ -14,6 +14,7 @@ pub mod loader;
 pub mod owner;
 pub mod probe;
 pub mod rules;
+pub mod testrun;
 
 pub mod objects {
     include!(concat!(env!("OUT_DIR"), "/objects.rs"));
@@ -109,7 +110,7 @@ pub struct RuleSetJs {
 }
 
 impl RuleSetJs {
-    fn to_codec(&self) -> codec::RuleSet {
+    pub(crate) fn to_codec(&self) -> codec::RuleSet {
         let b = |x: &Option<Buffer>| x.as_ref().map(|b| b.to_vec()).unwrap_or_default();
         codec::RuleSet { workload: self.workload.to_vec(), rules: b(&self.rules), glob_anchors: b(&self.glob_anchors), globs: b(&self.globs) }
     }

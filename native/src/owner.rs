@@ -2,9 +2,10 @@
 //
 // The event pipeline thread: owns the ring-buffer consumer, batches raw records and hands
 // each batch to JavaScript with one non-blocking threadsafe-function call. It never blocks
-// on JS: when `max_queue` batches are already waiting in Node's queue, the batch is dropped
-// and counted (queue_full), and the next delivered batch says how many records were lost
-// before it (droppedBefore).
+// on JS: when `max_queue` batches are already waiting in Node's queue (the JS thread is busy),
+// records keep coalescing into the pending batch up to COALESCE_BYTES; beyond that they are
+// dropped and counted (queue_full), and the next delivered batch says how many records were
+// lost before it (droppedBefore).
 use crate::codec::record_len;
 use crate::error::{Code, NResult, NativeError};
 use libbpf_rs::{MapHandle, RingBufferBuilder};
@@ -55,6 +56,9 @@ pub struct Pipeline {
     thread: Option<JoinHandle<()>>,
 }
 
+/// Bytes a pending batch may grow to while JS is behind, before records are dropped.
+const COALESCE_BYTES: usize = 32 << 20;
+
 struct Batcher {
     buf: Vec<u8>,
     count: u32,
@@ -81,19 +85,25 @@ impl Batcher {
         }
     }
 
-    fn flush(&mut self) {
+    /// Hand the pending batch to JS if the queue has room; returns whether data is still pending.
+    fn flush(&mut self) -> bool {
         if self.count == 0 {
-            return;
+            return false;
+        }
+        if self.c.inflight.load(Ordering::Acquire) >= self.max_queue {
+            if self.buf.len() < COALESCE_BYTES {
+                return true; // JS is busy: keep coalescing, retry on the next wake-up
+            }
+            self.c.queue_full.fetch_add(self.count as u64, Ordering::Relaxed);
+            self.c.lost_pending.fetch_add(self.count as u64, Ordering::Relaxed);
+            self.buf.clear();
+            self.count = 0;
+            return false;
         }
         let count = self.count;
         let records = std::mem::take(&mut self.buf);
         self.count = 0;
-        self.buf.reserve(records.len());
-        if self.c.inflight.load(Ordering::Acquire) >= self.max_queue {
-            self.c.queue_full.fetch_add(count as u64, Ordering::Relaxed);
-            self.c.lost_pending.fetch_add(count as u64, Ordering::Relaxed);
-            return;
-        }
+        self.buf.reserve(records.len().min(COALESCE_BYTES));
         let lost = self.c.lost_pending.swap(0, Ordering::Relaxed);
         self.c.inflight.fetch_add(1, Ordering::AcqRel);
         let done = self.c.clone();
@@ -110,6 +120,7 @@ impl Batcher {
             self.c.queue_full.fetch_add(count as u64, Ordering::Relaxed);
             self.c.lost_pending.fetch_add(count as u64 + lost, Ordering::Relaxed);
         }
+        false
     }
 }
 
@@ -165,10 +176,12 @@ impl Pipeline {
                 }
                 let _ = ready_tx.send(Ok(()));
                 let mut evs = [libc::epoll_event { events: 0, u64: 0 }; 2];
+                let mut pending = false;
                 while !stop2.load(Ordering::Acquire) {
-                    unsafe { libc::epoll_wait(ep.as_raw_fd(), evs.as_mut_ptr(), 2, 200) };
+                    // Poll faster while a batch waits for JS to catch up.
+                    unsafe { libc::epoll_wait(ep.as_raw_fd(), evs.as_mut_ptr(), 2, if pending { 5 } else { 200 }) };
                     let _ = rb.consume();
-                    batcher.borrow_mut().flush();
+                    pending = batcher.borrow_mut().flush();
                 }
                 let _ = rb.consume();
                 batcher.borrow_mut().flush();
