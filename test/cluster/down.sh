@@ -33,7 +33,7 @@ stop_pid kube-apiserver "$STATE/apiserver.pid"
 stop_pid etcd "$STATE/etcd.pid"
 if [ "${RAMPART_KEEP_CLUSTER_DIR:-0}" = 1 ]; then
   echo "cluster-down: stopped; kept $STATE"
-elif [ -f "$STATE/.rampart-harness" ] || [ -z "$(ls -A "$STATE" 2>/dev/null)" ]; then
+elif [ -f "$STATE/.rampart-harness" ] || [ -f "$STATE/env" ] || [ -z "$(ls -A "$STATE" 2>/dev/null)" ]; then
   rm -rf "$STATE"
   echo "cluster-down: stopped"
 else

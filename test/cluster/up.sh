@@ -59,7 +59,7 @@ for p in "$ETCD_PORT" "$ETCD_PEER_PORT" "$RAMPART_API_PORT" "$WEBHOOK_PORT"; do
 done
 
 # Only ever delete a directory this harness created (marker file) or an empty one.
-if [ -e "$STATE" ] && [ ! -f "$STATE/.rampart-harness" ] && [ -n "$(ls -A "$STATE" 2>/dev/null)" ]; then
+if [ -e "$STATE" ] && [ ! -f "$STATE/.rampart-harness" ] && [ ! -f "$STATE/env" ] && [ -n "$(ls -A "$STATE" 2>/dev/null)" ]; then
   die "refusing to reuse $STATE: not empty and not a harness directory (set RAMPART_CLUSTER_DIR)"
 fi
 rm -rf "$STATE"
