@@ -8,7 +8,7 @@ import type { Action, EffectivePolicy, Rule } from "../../model/types.js";
 import { CAPABILITIES } from "../../model/types.js";
 import type { CompileError, CompileResult } from "../errors.js";
 import { depthOf, ruleVerdict } from "../oracle.js";
-import { GLOB_MAX_PER_ANCHOR, GLOB_MAX_PER_WORKLOAD, nfaTables, parseGlob, parseGlobs } from "./glob.js";
+import { GLOB_MAX_PER_ANCHOR, GLOB_MAX_PER_WORKLOAD, nfaTablesFor, parseGlobs, type CompiledGlob } from "./glob.js";
 import { hashStringFast } from "./hash.js";
 import {
   type GlobAnchorVal,
@@ -137,7 +137,7 @@ export function compileBpf(policy: EffectivePolicy): CompileResult<BpfRuleSet> {
   const errors: CompileError[] = [];
   const warnings: CompileError[] = [];
   const groups = new Map<string, Group>();
-  const globGroups = new Map<string, { cat: "process" | "file"; anchor: string; src: string; pattern: string; members: Group["members"] }>();
+  const globGroups = new Map<string, { cat: "process" | "file"; anchor: string; src: string; pattern: string; glob: CompiledGlob & { text: string }; members: Group["members"] }>();
   const seen = new Map<bigint, string>(); // hash → string, for collision detection
   const disabled = policy.state === "disabled";
   let flags = 0;
@@ -153,8 +153,9 @@ export function compileBpf(policy: EffectivePolicy): CompileResult<BpfRuleSet> {
     seen.set(h, s);
     return h;
   };
-  const add = (kind: number, hash: bigint, src: string, srcHash: bigint, text: string, id: number, rule: Rule, far: boolean) => {
-    const k = `${kind}:${hash}:${srcHash}`;
+  /** `key` is the hashed string (or the number) itself, so equal strings always share one entry. */
+  const add = (kind: number, key: string, hash: bigint, src: string, srcHash: bigint, text: string, id: number, rule: Rule, far: boolean) => {
+    const k = `${kind}\0${key}\0${src}`;
     let g = groups.get(k);
     if (!g) {
       g = { kind, hash, source: srcHash, label: `${KIND_NAME[kind]} ${text}${src ? ` from ${q(src)}` : ""}`, members: [] };
@@ -194,15 +195,15 @@ export function compileBpf(policy: EffectivePolicy): CompileResult<BpfRuleSet> {
         if (m.type === "path") {
           const p = pathProblem(m.path, "path");
           if (p) err("bad-path", p);
-          else add(proc ? KIND.PROC_EXACT : KIND.FILE_EXACT, hashOf(m.path, rule), src, srcHash, q(m.path), id, rule, false);
+          else add(proc ? KIND.PROC_EXACT : KIND.FILE_EXACT, m.path, hashOf(m.path, rule), src, srcHash, q(m.path), id, rule, false);
         } else if (m.type === "execname") {
           if (!m.name || m.name.includes("/") || m.name.includes("\0") || Buffer.byteLength(m.name) >= 256) err("bad-execname", `execname ${q(m.name)} must be a bare file name`);
-          else add(KIND.PROC_EXECNAME, hashOf(m.name, rule), src, srcHash, q(m.name), id, rule, false);
+          else add(KIND.PROC_EXECNAME, m.name, hashOf(m.name, rule), src, srcHash, q(m.name), id, rule, false);
         } else if (m.type === "dir") {
           const p = pathProblem(m.dir, "dir");
           if (p) err("bad-dir", p);
           else {
-            add(proc ? KIND.PROC_DIR : KIND.FILE_DIR, hashOf(m.dir, rule), src, srcHash, q(m.dir) + (m.recursive ? " recursive" : ""), id, rule, m.recursive);
+            add(proc ? KIND.PROC_DIR : KIND.FILE_DIR, m.dir, hashOf(m.dir, rule), src, srcHash, q(m.dir) + (m.recursive ? " recursive" : ""), id, rule, m.recursive);
             if (proc) procDepths |= bit(depthOf(m.dir));
             else fileDepths |= bit(depthOf(m.dir));
           }
@@ -214,7 +215,7 @@ export function compileBpf(policy: EffectivePolicy): CompileResult<BpfRuleSet> {
               const k = `${rule.category}\0${g.anchor}\0${src}\0${g.text}`;
               let gg = globGroups.get(k);
               if (!gg) {
-                gg = { cat: rule.category, anchor: g.anchor, src, pattern: g.text, members: [] };
+                gg = { cat: rule.category, anchor: g.anchor, src, pattern: g.text, glob: g, members: [] };
                 globGroups.set(k, gg);
               }
               if (!gg.members.some(x => x.id === id)) gg.members.push({ id, rule, far: false });
@@ -227,15 +228,15 @@ export function compileBpf(policy: EffectivePolicy): CompileResult<BpfRuleSet> {
       } else if (rule.category === "network") {
         flags |= WL.HAS_NET;
         const p = rule.protocol;
-        if (p === "all") add(KIND.NET_ALL, 0n, src, srcHash, "all", id, rule, false);
-        else if (IPPROTO_NUM[p] !== undefined) add(KIND.NET_PROTO, BigInt(IPPROTO_NUM[p]!), src, srcHash, p, id, rule, false);
-        else if (SOCK_TYPE_NUM[p] !== undefined) add(KIND.NET_TYPE, BigInt(SOCK_TYPE_NUM[p]!), src, srcHash, p, id, rule, false);
+        if (p === "all") add(KIND.NET_ALL, "all", 0n, src, srcHash, "all", id, rule, false);
+        else if (IPPROTO_NUM[p] !== undefined) add(KIND.NET_PROTO, p, BigInt(IPPROTO_NUM[p]!), src, srcHash, p, id, rule, false);
+        else if (SOCK_TYPE_NUM[p] !== undefined) add(KIND.NET_TYPE, p, BigInt(SOCK_TYPE_NUM[p]!), src, srcHash, p, id, rule, false);
         else err("bad-protocol", `unknown protocol ${q(p)}`);
       } else if (rule.category === "capabilities") {
         flags |= WL.HAS_CAP;
         const n = (CAPABILITIES as readonly string[]).indexOf(rule.capability);
         if (n < 0) err("bad-capability", `unknown capability ${q(rule.capability)}`);
-        else add(KIND.CAP, BigInt(n), src, srcHash, rule.capability, id, rule, false);
+        else add(KIND.CAP, rule.capability, BigInt(n), src, srcHash, rule.capability, id, rule, false);
       }
     }
   });
@@ -256,7 +257,7 @@ export function compileBpf(policy: EffectivePolicy): CompileResult<BpfRuleSet> {
 
   // Globs: one entry per distinct pattern; globs sharing {category, anchor, source} are contiguous,
   // in the order of their first rule.
-  const byAnchor = new Map<string, Array<{ pattern: string; anchor: string; src: string; cat: "process" | "file"; members: Group["members"] }>>();
+  const byAnchor = new Map<string, Array<{ pattern: string; anchor: string; src: string; cat: "process" | "file"; glob: CompiledGlob & { text: string }; members: Group["members"] }>>();
   for (const gg of globGroups.values()) {
     const k = `${gg.cat}\0${gg.anchor}\0${gg.src}`;
     const list = byAnchor.get(k) ?? [];
@@ -276,9 +277,7 @@ export function compileBpf(policy: EffectivePolicy): CompileResult<BpfRuleSet> {
       continue;
     }
     for (const { gg, t } of live) {
-      const parsed = parseGlob(gg.pattern);
-      if (typeof parsed === "string") continue; // reported above
-      const n = nfaTables(parsed);
+      const n = nfaTablesFor(gg.glob);
       globs.push({
         key: { workload: 0n, generation: 0, index: globs.length },
         val: { verdict: t.verdict, ruleId: t.ruleId, star: n.star, npos: n.npos, anchorLen: Buffer.byteLength(gg.anchor, "utf8"), single: n.single, loop: n.loop },

@@ -21,7 +21,12 @@ test("lookupModel(decode(compile(policy)), event) == oracle(policy, event) on 12
     const res = compileBpf(c.policy);
     if (!res.ok) assert.fail(`compile failed: ${JSON.stringify(res.errors)}\n${JSON.stringify(c.policy.rules)}`);
     compiled++;
-    const maps = buildMaps(decodeEntries(toBinary(res.value)));
+    const bin = toBinary(res.value);
+    for (const list of [bin.rules, bin.anchors, bin.globs]) {
+      const keys = new Set(list.map(e => e.key.toString("hex")));
+      assert.equal(keys.size, list.length, "every map key is emitted once");
+    }
+    const maps = buildMaps(decodeEntries(bin));
     for (const ev of c.events) {
       const want = decide(c.policy, ev);
       const got = lookupModel(maps, ev);

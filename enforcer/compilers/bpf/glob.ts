@@ -129,6 +129,21 @@ export const GLOB_MAX_ALTERNATIVES = 16;
 
 /** A pattern with `{a,b}` groups → one kernel glob per alternative, or why it cannot be expressed. */
 export function parseGlobs(pattern: string): Array<CompiledGlob & { text: string }> | string {
+  const hit = parseCache.get(pattern);
+  if (hit !== undefined) return hit;
+  const r = parseGlobsUncached(pattern);
+  if (parseCache.size >= CACHE_MAX) parseCache.clear();
+  parseCache.set(pattern, r);
+  return r;
+}
+
+// Memoization only (results are immutable and depend on the pattern alone): many containers share
+// the same patterns, and building 256-entry tables is the compiler's most expensive step.
+const CACHE_MAX = 20_000;
+const parseCache = new Map<string, Array<CompiledGlob & { text: string }> | string>();
+const tableCache = new Map<string, NfaTables>();
+
+function parseGlobsUncached(pattern: string): Array<CompiledGlob & { text: string }> | string {
   if (pattern.includes("\\")) return "backslash escapes are not supported by the BPF enforcer";
   const alts = expandBraces(pattern, GLOB_MAX_ALTERNATIVES);
   if (!alts) return `unbalanced {a,b} groups or more than ${GLOB_MAX_ALTERNATIVES} alternatives`;
@@ -141,8 +156,26 @@ export function parseGlobs(pattern: string): Array<CompiledGlob & { text: string
   return out;
 }
 
+export interface NfaTables {
+  star: bigint;
+  single: bigint[];
+  loop: bigint[];
+  npos: number;
+}
+
+/** NFA tables of one alternative (cached by its text). */
+export function nfaTablesFor(g: CompiledGlob & { text: string }): NfaTables {
+  let t = tableCache.get(g.text);
+  if (!t) {
+    t = nfaTables(g);
+    if (tableCache.size >= CACHE_MAX) tableCache.clear();
+    tableCache.set(g.text, t);
+  }
+  return t;
+}
+
 /** NFA tables of rampart_glob: star mask, single[256], loop[256] (BigInt bit masks). */
-export function nfaTables(g: CompiledGlob): { star: bigint; single: bigint[]; loop: bigint[]; npos: number } {
+export function nfaTables(g: CompiledGlob): NfaTables {
   const single = new Array<bigint>(256).fill(0n);
   const loop = new Array<bigint>(256).fill(0n);
   let star = 0n;

@@ -249,12 +249,23 @@ export function encodeGlob(v: GlobVal): Buffer {
   b.writeBigUInt64LE(v.star, o.star);
   b.writeUInt32LE(v.npos, o.npos);
   b.writeUInt32LE(v.anchorLen, o.anchor_len);
-  for (let c = 0; c < 256; c++) {
-    b.writeBigUInt64LE(v.single[c]!, o.single + 8 * c);
-    b.writeBigUInt64LE(v.loop[c]!, o.loop + 8 * c);
+  let tables = tableBytes.get(v.single);
+  if (!tables || tableLoop.get(v.single) !== v.loop) {
+    tables = Buffer.alloc(4096);
+    for (let c = 0; c < 256; c++) {
+      tables.writeBigUInt64LE(v.single[c]!, 8 * c);
+      tables.writeBigUInt64LE(v.loop[c]!, 2048 + 8 * c);
+    }
+    tableBytes.set(v.single, tables);
+    tableLoop.set(v.single, v.loop);
   }
+  tables.copy(b, o.single);
   return b;
 }
+
+// The compiler shares one table object per glob text across workloads; encode it once.
+const tableBytes = new WeakMap<bigint[], Buffer>();
+const tableLoop = new WeakMap<bigint[], bigint[]>();
 
 export function decodeGlob(b: Uint8Array): GlobVal {
   const buf = Buffer.from(b.buffer, b.byteOffset, b.byteLength);
