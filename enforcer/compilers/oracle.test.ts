@@ -196,6 +196,16 @@ test("specificity: exact > execname > deeper glob/dir > shallower; source class 
   check(effective([readOnlyAllow, wideAllow], { postures: { file: "block" } }), open("/a/b/c", { write: true }), { verdict: "Allow", rule: wideAllow }, "a rule that does not apply falls through");
 });
 
+test("one directory, recursive and not: one map entry, near and far slots", () => {
+  const near = file("Block", dir("/a/"));
+  const far = file("Allow", dir("/a/", true));
+  const p = effective([near, far]);
+  check(p, open("/a/x"), { verdict: "Block", rule: near }, "direct child: Block beats Allow");
+  check(p, open("/a/b/c"), { verdict: "Allow", rule: far }, "deeper: only the recursive rule");
+  const r = compileBpf(p);
+  assert.ok(r.ok && r.value.rules.length === 1, "a single FILE_DIR entry");
+});
+
 test("policy state: audited reports Audit (Block); disabled keeps only Audit rules", () => {
   const block = file("Block", path("/x"));
   const audit = file("Audit", dir("/", true));
