@@ -9,6 +9,7 @@ export { parseDocuments, type ParsedDocument } from "./parse.js";
 export {
   validatePolicyObject,
   validateText,
+  duplicatePolicies,
   formatProblem,
   pointerToPath,
   POLICY_KINDS,

@@ -602,6 +602,44 @@ describe("problem reporting", () => {
     assert.equal(r.documents, 3);
   });
 
+  it("a List (kubectl get -o yaml) is validated item by item, paths prefixed with items[i]", () => {
+    const text = [
+      "apiVersion: v1",
+      "kind: List",
+      "items:",
+      "  - {apiVersion: security.kubearmor.com/v1, kind: KubeArmorPolicy, metadata: {name: a}, spec: {file: {matchPaths: [{path: /etc/x}]}}}",
+      "  - {apiVersion: security.kubearmor.com/v1, kind: KubeArmorPolicy, metadata: {name: b}, spec: {file: {matchPaths: [{path: /etc/}]}}}",
+      "  - 7",
+    ].join("\n");
+    const r = validateText(text, "l.yaml");
+    assert.deepEqual(
+      r.policies.map(p => p.name),
+      ["a"],
+    );
+    assert.deepEqual(
+      r.problems.map(p => p.path),
+      ["items[1].spec.file.matchPaths[0].path", "items[2]"],
+    );
+  });
+
+  it("a policy defined twice is a warning on the later copy (an error with strict)", () => {
+    const doc =
+      "apiVersion: security.kubearmor.com/v1\nkind: KubeArmorPolicy\nmetadata: {name: dup, namespace: x}\nspec: {file: {matchPaths: [{path: /etc/x}]}}\n";
+    const r = validateText(doc + "---\n" + doc, "d.yaml");
+    assert.equal(r.problems.length, 1);
+    assert.equal(
+      formatProblem(r.problems[0]),
+      "warning: d.yaml#2 (KubeArmorPolicy x/dup) metadata.name: duplicate policy: also defined at d.yaml#1 (only the last one applied takes effect)",
+    );
+    assert.equal(validateText(doc + "---\n" + doc, "d.yaml", { strict: true }).problems[0].level, "error");
+    const other = doc.replace("namespace: x", "namespace: y");
+    assert.equal(
+      validateText(doc + "---\n" + other, "d.yaml").problems.length,
+      0,
+      "same name in another namespace is fine",
+    );
+  });
+
   it("KubeArmorNetworkPolicy is named as unsupported", () => {
     const r = check({
       apiVersion: "security.kubearmor.com/v1",

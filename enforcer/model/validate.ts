@@ -264,11 +264,70 @@ export function validateText(
     }
     if (doc.object === undefined) continue;
     documents++;
-    const r = validatePolicyObject(doc.object, { file, document: doc.document }, opts);
+    const at = { file, document: doc.document };
+    const items = listItems(doc.object);
+    if (items) {
+      // `kubectl get ksp -o yaml` output: a List whose items are policies.
+      items.forEach((item, i) => {
+        const r = validatePolicyObject(item, at, opts);
+        problems.push(
+          ...r.problems.map(p => ({ ...p, path: p.path === "" ? `items[${i}]` : `items[${i}].${p.path}` })),
+        );
+        if (r.policy) policies.push(r.policy);
+      });
+      continue;
+    }
+    const r = validatePolicyObject(doc.object, at, opts);
     problems.push(...r.problems);
     if (r.policy) policies.push(r.policy);
   }
+  problems.push(...duplicatePolicies(policies, opts));
   return { policies, problems, documents };
+}
+
+function listItems(obj: unknown): unknown[] | undefined {
+  if (!obj || typeof obj !== "object" || Array.isArray(obj)) return undefined;
+  const o = obj as Record<string, unknown>;
+  if (
+    typeof o.kind !== "string" ||
+    !(o.kind === "List" || /^KubeArmor(Cluster|Host)?PolicyList$/.test(o.kind))
+  )
+    return undefined;
+  return Array.isArray(o.items) ? o.items : [];
+}
+
+/**
+ * The same (kind, namespace, name) defined twice: `kubectl apply` keeps only the last one, so
+ * the earlier definition silently never takes effect. A warning on every later copy.
+ */
+export function duplicatePolicies(policies: NormalizedPolicy[], opts: ValidateOptions = {}): Problem[] {
+  const seen = new Map<string, NormalizedPolicy>();
+  const out: Problem[] = [];
+  for (const p of policies) {
+    const key = `${p.kind}/${p.namespace ?? ""}/${p.name}`;
+    const first = seen.get(key);
+    if (!first) {
+      seen.set(key, p);
+      continue;
+    }
+    const [file, doc] = splitSource(p.source);
+    out.push({
+      level: opts.strict ? "error" : "warning",
+      file,
+      document: doc,
+      kind: p.kind,
+      name: p.name,
+      ...(p.namespace !== undefined ? { namespace: p.namespace } : {}),
+      path: "metadata.name",
+      message: `duplicate policy: also defined at ${first.source ?? "?"} (only the last one applied takes effect)`,
+    });
+  }
+  return out;
+}
+
+function splitSource(source: string | undefined): [string, number] {
+  const m = /^(.*)#(\d+)$/.exec(source ?? "");
+  return m ? [m[1], Number(m[2])] : [source ?? "?", 0];
 }
 
 /** `file.yaml#2 (KubeArmorPolicy default/foo) spec.x[0].path: message` — always one line. */

@@ -130,6 +130,19 @@ describe("rampart validate", () => {
     assert.match(r.out, /OK: 2 file\(s\), 2 document\(s\), 2 valid policies/);
   });
 
+  it("a policy defined in two files is a warning (duplicate), reported once", async () => {
+    const d = join(tmp, "dups");
+    mkdirSync(d, { recursive: true });
+    writeFileSync(join(d, "a.yaml"), GOOD);
+    writeFileSync(join(d, "b.yaml"), GOOD + "---\n" + GOOD);
+    const r = await capture(() => validate.run(["-q", d]));
+    assert.equal(r.code, 0);
+    const lines = r.out.trim().split("\n");
+    assert.equal(lines.length, 2, r.out);
+    assert.match(lines[0], /b\.yaml#1 .*duplicate policy: also defined at .*a\.yaml#1/);
+    assert.match(lines[1], /b\.yaml#2 .*duplicate policy: also defined at .*b\.yaml#1/);
+  });
+
   it("--output json", async () => {
     const f = join(tmp, "mixed.yaml");
     writeFileSync(f, GOOD + "---\n" + BAD);

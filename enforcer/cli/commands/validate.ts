@@ -5,7 +5,13 @@
 
 import { readdirSync, readFileSync, statSync } from "node:fs";
 import { join } from "node:path";
-import { formatProblem, validateText, type NormalizedPolicy, type Problem } from "../../model/index.js";
+import {
+  duplicatePolicies,
+  formatProblem,
+  validateText,
+  type NormalizedPolicy,
+  type Problem,
+} from "../../model/index.js";
 
 export const help = `Usage: rampart validate [flags] PATH...
 
@@ -131,8 +137,26 @@ export function validateFiles(files: string[], strict: boolean): ValidateReport 
     const r = validateText(text, f, { strict });
     report.documents += r.documents;
     report.policies.push(...r.policies);
+    // duplicates inside one file are already reported by validateText; here: across files
     report.problems.push(...r.problems);
   }
+  const perFile = new Set(
+    report.problems
+      .filter(p => p.message.startsWith("duplicate policy:"))
+      .map(p => `${p.file}#${p.document}`),
+  );
+  report.problems.push(
+    ...duplicatePolicies(report.policies, { strict }).filter(p => !perFile.has(`${p.file}#${p.document}`)),
+  );
+  // Stable order for people: by file (in walk order), then document.
+  const order = new Map(files.map((f, i) => [f, i]));
+  report.problems = report.problems
+    .map((p, i) => ({ p, i }))
+    .sort(
+      (a, b) =>
+        (order.get(a.p.file) ?? 0) - (order.get(b.p.file) ?? 0) || a.p.document - b.p.document || a.i - b.i,
+    )
+    .map(x => x.p);
   return report;
 }
 
