@@ -27,12 +27,12 @@ test("no reports: Pending; all applied; failures listed first with reasons", () 
     { node: "a", policies: [entry("Applied")] },
     { node: "b", policies: [entry("Applied")] },
   ]);
-  assert.equal(ok.status, "Applied on 2/2 nodes");
+  assert.equal(ok.status, "Applied on 2/2 nodes: a, b");
   const mixed = aggregatePolicyStatus(K, [
     { node: "a", policies: [entry("Applied")] },
     { node: "b", policies: [entry("Failed", "parser\nerror")] },
   ]);
-  assert.equal(mixed.status, "Failed on 1/2 nodes (applied on 1); b: parser error");
+  assert.equal(mixed.status, "Failed on 1/2 nodes: b: parser error; applied on 1: a");
   assert.deepEqual(
     mixed.nodes.map(n => n.node),
     ["b", "a"],
@@ -96,7 +96,7 @@ test("the aggregator recomputes affected keys and skips unchanged statuses", () 
   const agg = new StatusAggregator();
   assert.deepEqual(agg.update("a", { node: "a", policies: [entry("Applied")] }), [K]);
   const s = agg.pending(K)!;
-  assert.equal(s.status, "Applied on 1/1 nodes");
+  assert.equal(s.status, "Applied on 1/1 nodes: a");
   agg.markWritten(K, s);
   assert.equal(agg.pending(K), undefined);
   assert.deepEqual(agg.update("a", undefined), [K], "deleting a report recomputes its policies");

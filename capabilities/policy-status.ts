@@ -130,7 +130,7 @@ export function aggregatePolicyStatus(key: string, reports: Iterable<NodeReport>
   const applied = all.length - failed.length;
   const nodes = all.slice(0, MAX_NODE_ENTRIES);
   return {
-    status: summary(all.length, applied, failed),
+    status: summary(all, failed),
     applied,
     failed: failed.length,
     nodes,
@@ -138,23 +138,48 @@ export function aggregatePolicyStatus(key: string, reports: Iterable<NodeReport>
   };
 }
 
-function summary(total: number, applied: number, failed: PolicyNodeStatus[]): string {
-  if (total === 0) return "Pending: no node has reported this policy yet";
-  if (failed.length === 0) return `Applied on ${applied}/${total} nodes`;
-  const head = `Failed on ${failed.length}/${total} nodes (applied on ${applied})`;
-  const parts: string[] = [];
-  let len = head.length;
-  for (let i = 0; i < failed.length; i++) {
-    const f = failed[i]!;
-    const piece = `${f.node}: ${f.reason ?? "no reason given"}`;
-    if (len + piece.length + 2 > MAX_STATUS_TEXT - 24) {
-      parts.push(`… and ${failed.length - i} more`);
+/** Join pieces with `sep` until `budget` characters; the rest becomes "… and N more". */
+function bounded(pieces: string[], sep: string, budget: number): string {
+  const out: string[] = [];
+  let len = 0;
+  for (let i = 0; i < pieces.length; i++) {
+    const p = pieces[i]!;
+    if (len + p.length + sep.length > budget - 16) {
+      out.push(`… and ${pieces.length - i} more`);
       break;
     }
-    parts.push(piece);
-    len += piece.length + 2;
+    out.push(p);
+    len += p.length + sep.length;
   }
-  return `${head}; ${parts.join("; ")}`;
+  return out.join(sep);
+}
+
+/**
+ * One line, at most MAX_STATUS_TEXT characters, naming every node while it fits:
+ *   `Applied on 2/2 nodes: a, b`
+ *   `Failed on 1/3 nodes: b: <reason>; applied on 2: a, c`
+ * Failures come first so they survive truncation.
+ */
+function summary(all: PolicyNodeStatus[], failed: PolicyNodeStatus[]): string {
+  const total = all.length;
+  if (total === 0) return "Pending: no node has reported this policy yet";
+  const appliedNodes = all.filter(n => n.state === "Applied").map(n => n.node);
+  if (failed.length === 0) {
+    const head = `Applied on ${total}/${total} nodes: `;
+    return head + bounded(appliedNodes, ", ", MAX_STATUS_TEXT - head.length);
+  }
+  const head = `Failed on ${failed.length}/${total} nodes: `;
+  const failures = bounded(
+    failed.map(f => `${f.node}: ${f.reason ?? "no reason given"}`),
+    "; ",
+    MAX_STATUS_TEXT - head.length - 40,
+  );
+  let text = head + failures;
+  if (appliedNodes.length) {
+    const tail = `; applied on ${appliedNodes.length}: `;
+    text += tail + bounded(appliedNodes, ", ", Math.max(40, MAX_STATUS_TEXT - text.length - tail.length));
+  }
+  return clip(text, MAX_STATUS_TEXT);
 }
 
 /**

@@ -112,7 +112,7 @@ describe("policy status", { skip }, () => {
     });
     assert.equal(
       text,
-      "Failed on 1/2 nodes (applied on 1); status-node-b: apparmor_parser: profile rampart-status-e2e-web-app: syntax error at line 12",
+      "Failed on 1/2 nodes: status-node-b: apparmor_parser: profile rampart-status-e2e-web-app: syntax error at line 12; applied on 1: status-node-a",
     );
     const obj = getJson<PolicyStatusObj>(["get", "ksp", "-n", NS, "guarded"]);
     if (obj.status?.nodes) {
@@ -131,9 +131,11 @@ describe("policy status", { skip }, () => {
     const entry = { kind: "KubeArmorPolicy", namespace: NS, name: "guarded", generation: 1 };
     report("status-node-b", [{ ...entry, state: "Applied", workloads: 1 }]);
     await eventually("Applied on both nodes", () =>
-      statusText() === "Applied on 2/2 nodes" ? true : undefined,
+      statusText() === "Applied on 2/2 nodes: status-node-a, status-node-b" ? true : undefined,
     );
     kubectlOk(["delete", "rampartnodereport", "status-node-b"]);
-    await eventually("one node left", () => (statusText() === "Applied on 1/1 nodes" ? true : undefined));
+    await eventually("one node left", () =>
+      statusText() === "Applied on 1/1 nodes: status-node-a" ? true : undefined,
+    );
   });
 });
