@@ -45,7 +45,9 @@ function time(fn: () => void, rounds: number): number {
 }
 
 const rounds = Number(process.argv[2] ?? 5);
-const policies: EffectivePolicy[] = Array.from({ length: 1000 }, (_, c) => effective(rules(c, 50), { container: `c${c}` }));
+const policies: EffectivePolicy[] = Array.from({ length: 1000 }, (_, c) =>
+  effective(rules(c, 50), { container: `c${c}` }),
+);
 
 const bpfMs = time(() => {
   for (const p of policies) {
@@ -60,14 +62,24 @@ const aaMs = time(() => {
     if (!r.ok) throw new Error(JSON.stringify(r.errors));
   }
 }, rounds);
-console.log(`compile 1,000 containers × 50 rules → BPF entries (+ byte encoding): median ${bpfMs.toFixed(0)} ms over ${rounds} rounds`);
-console.log(`compile 1,000 containers × 50 rules → AppArmor profiles:            median ${aaMs.toFixed(0)} ms over ${rounds} rounds`);
+console.log(
+  `compile 1,000 containers × 50 rules → BPF entries (+ byte encoding): median ${bpfMs.toFixed(0)} ms over ${rounds} rounds`,
+);
+console.log(
+  `compile 1,000 containers × 50 rules → AppArmor profiles:            median ${aaMs.toFixed(0)} ms over ${rounds} rounds`,
+);
 
 // apparmor_parser on one 1,000-rule profile (no fromSource children) and with 3 children.
 for (const withSources of [false, true]) {
   const big = effective(
     Array.from({ length: 1000 }, (_, i) =>
-      i % 2 ? file("Block", path(`/srv/data/d${i % 50}/f${i}.txt`), withSources && i % 100 === 1 ? { fromSource: [`/usr/bin/tool${i % 3}`] } : {}) : proc("Block", path(`/usr/local/bin/b${i}`)),
+      i % 2
+        ? file(
+            "Block",
+            path(`/srv/data/d${i % 50}/f${i}.txt`),
+            withSources && i % 100 === 1 ? { fromSource: [`/usr/bin/tool${i % 3}`] } : {},
+          )
+        : proc("Block", path(`/usr/local/bin/b${i}`)),
     ),
   );
   const r = compileAppArmor(big);
@@ -77,10 +89,14 @@ for (const withSources of [false, true]) {
     const f = join(d, "profile");
     writeFileSync(f, r.value.text);
     const ms = time(() => {
-      const p = spawnSync("/usr/sbin/apparmor_parser", ["-Q", "--skip-kernel-load", "-K", f], { encoding: "utf8" });
+      const p = spawnSync("/usr/sbin/apparmor_parser", ["-Q", "--skip-kernel-load", "-K", f], {
+        encoding: "utf8",
+      });
       if (p.status !== 0) throw new Error(p.stderr);
     }, rounds);
-    console.log(`apparmor_parser -Q -K, 1,000-rule profile${withSources ? ` + ${r.value.children.length} fromSource children` : ""}: median ${ms.toFixed(0)} ms over ${rounds} rounds`);
+    console.log(
+      `apparmor_parser -Q -K, 1,000-rule profile${withSources ? ` + ${r.value.children.length} fromSource children` : ""}: median ${ms.toFixed(0)} ms over ${rounds} rounds`,
+    );
   } finally {
     rmSync(d, { recursive: true, force: true });
   }

@@ -56,7 +56,8 @@ export function quoteLiteral(s: string): string | { error: string } {
     if (c < 0x20 || c === 0x7f) return { error: "contains a control character (newline, tab, NUL…)" };
     // apparmor_parser's lexer ends a quoted string at the first unescaped-looking quote and reads
     // `\"` as an escaped quote, so neither a quote nor a backslash can be carried safely.
-    if (ch === '"' || ch === "\\") return { error: `contains ${ch === '"' ? "a double quote" : "a backslash"}` };
+    if (ch === '"' || ch === "\\")
+      return { error: `contains ${ch === '"' ? "a double quote" : "a backslash"}` };
     out += META.has(ch) ? "\\" + ch : ch;
   }
   return `"${out}"`;
@@ -79,7 +80,8 @@ export function quotePattern(p: string): string | { error: string } {
     if (ch === '"') return { error: "pattern contains a double quote" };
     if (ch === "\\") {
       const next = p[i + 1];
-      if (next === undefined || next === "\\" || next === '"' || !META.has(next)) return { error: "a backslash in a pattern must escape one of * ? [ ] { } ^" };
+      if (next === undefined || next === "\\" || next === '"' || !META.has(next))
+        return { error: "a backslash in a pattern must escape one of * ? [ ] { } ^" };
       i++;
       if (inClass) classLen++;
       continue;
@@ -90,7 +92,8 @@ export function quotePattern(p: string): string | { error: string } {
       else classLen++;
       continue;
     }
-    if (ch === "@" && p[i + 1] === "{") return { error: "AppArmor variables (@{...}) are not allowed in patterns" };
+    if (ch === "@" && p[i + 1] === "{")
+      return { error: "AppArmor variables (@{...}) are not allowed in patterns" };
     if (ch === "[") {
       inClass = true;
       classLen = 0;
@@ -117,13 +120,18 @@ export function checkNativeLine(line: string): string | undefined {
       if (ch === "}" && --d < 0) return "unbalanced } (blocks are not allowed)";
     }
     if (d !== 0) return "unbalanced { (blocks are not allowed)";
-    if (token.endsWith("\\") || token.endsWith('\\",') || token.endsWith('\\"')) return "a trailing backslash is not allowed";
+    if (token.endsWith("\\") || token.endsWith('\\",') || token.endsWith('\\"'))
+      return "a trailing backslash is not allowed";
   }
   return undefined;
 }
 
 function childName(src: string): string {
-  const base = src.slice(src.lastIndexOf("/") + 1).replace(/[^A-Za-z0-9_.-]+/g, "_").replace(/^[._-]+/, "").slice(0, 40);
+  const base = src
+    .slice(src.lastIndexOf("/") + 1)
+    .replace(/[^A-Za-z0-9_.-]+/g, "_")
+    .replace(/^[._-]+/, "")
+    .slice(0, 40);
   const digest = createHash("sha256").update(src).digest("hex").slice(0, 8);
   return `src_${base || "bin"}_${digest}`;
 }
@@ -196,7 +204,10 @@ export function networkLine(rule: NetworkRule): string | undefined {
 /** Does source-specific rule `s` cover global rule `g` (so the child keeps only `s`)? */
 function covers(s: Rule, g: Rule): boolean {
   if (s.category !== g.category) return false;
-  if ((s.category === "process" || s.category === "file") && (g.category === "process" || g.category === "file")) {
+  if (
+    (s.category === "process" || s.category === "file") &&
+    (g.category === "process" || g.category === "file")
+  ) {
     const sm = s.match;
     const gm = g.match;
     if (sm.type === "path" && gm.type === "path") return sm.path === gm.path;
@@ -205,11 +216,13 @@ function covers(s: Rule, g: Rule): boolean {
     if (sm.type === "pattern" && gm.type === "path") return globMatches(sm.pattern, gm.path);
     if (sm.type === "dir") {
       if (gm.type === "path") return dirCovers(sm.dir, sm.recursive, gm.path);
-      if (gm.type === "dir") return gm.dir === sm.dir ? sm.recursive || !gm.recursive : sm.recursive && gm.dir.startsWith(sm.dir);
+      if (gm.type === "dir")
+        return gm.dir === sm.dir ? sm.recursive || !gm.recursive : sm.recursive && gm.dir.startsWith(sm.dir);
     }
     return false;
   }
-  if (s.category === "network" && g.category === "network") return s.protocol === g.protocol || s.protocol === "all";
+  if (s.category === "network" && g.category === "network")
+    return s.protocol === g.protocol || s.protocol === "all";
   if (s.category === "capabilities" && g.category === "capabilities") return s.capability === g.capability;
   return false;
 }
@@ -238,7 +251,8 @@ export function compileAppArmor(policy: EffectivePolicy): CompileResult<AppArmor
   const warnings: CompileError[] = [];
   const name = appArmorProfileName(policy);
   const enforce = policy.state === "enabled";
-  const warn = (rule: Rule, code: string, message: string) => warnings.push({ target: "apparmor", code, message, origin: rule.origin });
+  const warn = (rule: Rule, code: string, message: string) =>
+    warnings.push({ target: "apparmor", code, message, origin: rule.origin });
 
   // Resources, validated once per rule.
   const res = new Map<Rule, string>();
@@ -246,14 +260,30 @@ export function compileAppArmor(policy: EffectivePolicy): CompileResult<AppArmor
   for (const rule of policy.rules) {
     if (rule.category === "process" || rule.category === "file") {
       const r = resource(rule);
-      if (typeof r !== "string") errors.push({ target: "apparmor", code: "unsafe-string", message: r.error, origin: rule.origin });
+      if (typeof r !== "string")
+        errors.push({ target: "apparmor", code: "unsafe-string", message: r.error, origin: rule.origin });
       else res.set(rule, r);
-      if (rule.pts !== undefined) warn(rule, "pts-ignored", "pts is not supported by AppArmor: the rule applies with and without a TTY");
-      if (rule.category === "process" && rule.allowedArgs?.length) warn(rule, "allowed-args-ignored", "allowedArgs is not supported by AppArmor");
+      if (rule.pts !== undefined)
+        warn(
+          rule,
+          "pts-ignored",
+          "pts is not supported by AppArmor: the rule applies with and without a TTY",
+        );
+      if (rule.category === "process" && rule.allowedArgs?.length)
+        warn(rule, "allowed-args-ignored", "allowedArgs is not supported by AppArmor");
     }
-    if (rule.category === "network" && rule.pts !== undefined) warn(rule, "pts-ignored", "pts is not supported by AppArmor");
-    if (rule.category === "network" && (rule.protocol === "sctp" || rule.protocol === "dccp") && rule.action !== "Audit") {
-      warn(rule, "protocol-unsupported", `AppArmor has no network keyword for ${rule.protocol}: rule not enforced by AppArmor`);
+    if (rule.category === "network" && rule.pts !== undefined)
+      warn(rule, "pts-ignored", "pts is not supported by AppArmor");
+    if (
+      rule.category === "network" &&
+      (rule.protocol === "sctp" || rule.protocol === "dccp") &&
+      rule.action !== "Audit"
+    ) {
+      warn(
+        rule,
+        "protocol-unsupported",
+        `AppArmor has no network keyword for ${rule.protocol}: rule not enforced by AppArmor`,
+      );
     }
     if (rule.category === "dns") warn(rule, "dns-unsupported", "matchDNSQueries is not enforced by AppArmor");
     if ("fromSource" in rule && rule.category !== "syscalls") {
@@ -261,7 +291,12 @@ export function compileAppArmor(policy: EffectivePolicy): CompileResult<AppArmor
         if (sources.includes(s)) continue;
         const q = quoteLiteral(s);
         if (typeof q !== "string" || !s.startsWith("/")) {
-          errors.push({ target: "apparmor", code: "unsafe-string", message: `fromSource ${JSON.stringify(s)}: ${typeof q === "string" ? "not absolute" : q.error}`, origin: rule.origin });
+          errors.push({
+            target: "apparmor",
+            code: "unsafe-string",
+            message: `fromSource ${JSON.stringify(s)}: ${typeof q === "string" ? "not absolute" : q.error}`,
+            origin: rule.origin,
+          });
         } else sources.push(s);
       }
     }
@@ -272,7 +307,13 @@ export function compileAppArmor(policy: EffectivePolicy): CompileResult<AppArmor
       const line = raw.trim();
       if (!line || line.startsWith("# ") || line === "#") continue;
       const problem = checkNativeLine(line);
-      if (problem) errors.push({ target: "apparmor", code: "unsafe-native", message: `spec.apparmor: ${problem}`, origin: snippet.origin });
+      if (problem)
+        errors.push({
+          target: "apparmor",
+          code: "unsafe-native",
+          message: `spec.apparmor: ${problem}`,
+          origin: snippet.origin,
+        });
       else native.push(line);
     }
   }
@@ -305,7 +346,9 @@ export function compileAppArmor(policy: EffectivePolicy): CompileResult<AppArmor
     }
     return [];
   };
-  const global = enforce ? policy.rules.filter(r => "fromSource" in r && (r.fromSource as unknown[]).length === 0) : [];
+  const global = enforce
+    ? policy.rules.filter(r => "fromSource" in r && (r.fromSource as unknown[]).length === 0)
+    : [];
 
   const main = body();
   push(main, "#include <abstractions/base>");
@@ -326,10 +369,13 @@ export function compileAppArmor(policy: EffectivePolicy): CompileResult<AppArmor
       push(b, `${quoteLiteral(s) as string} rix,`);
       for (const r of own) push(b, ...ruleLines(r, s));
       for (const g of global) if (!own.some(o => covers(o, g))) push(b, ...ruleLines(g, s));
-      for (const other of sources) if (other !== s) push(b, `${quoteLiteral(other) as string} px -> ${name}//${child.get(other)},`);
+      for (const other of sources)
+        if (other !== s) push(b, `${quoteLiteral(other) as string} px -> ${name}//${child.get(other)},`);
       push(b, ...native);
       push(b, POST_MAIN[0]!);
-      childTexts.push(`  profile ${child.get(s)} ${FLAGS} {\n${b.lines.map(l => "    " + l).join("\n")}\n  }`);
+      childTexts.push(
+        `  profile ${child.get(s)} ${FLAGS} {\n${b.lines.map(l => "    " + l).join("\n")}\n  }`,
+      );
     }
   }
 
@@ -342,5 +388,9 @@ export function compileAppArmor(policy: EffectivePolicy): CompileResult<AppArmor
     `\n}\n`;
   const sha256 = createHash("sha256").update(text).digest("hex");
   const header = `## == Managed by Rampart == ##\n# rampart-sha256: ${sha256}\n# profile: ${name}\n`;
-  return { ok: true, warnings, value: { name, children: enforce ? sources.map(s => child.get(s)!) : [], text: header + text, sha256 } };
+  return {
+    ok: true,
+    warnings,
+    value: { name, children: enforce ? sources.map(s => child.get(s)!) : [], text: header + text, sha256 },
+  };
 }

@@ -15,7 +15,9 @@ export interface CompileError {
   origin?: RuleOrigin;
 }
 
-export type CompileResult<T> = { ok: true; value: T; warnings: CompileError[] } | { ok: false; errors: CompileError[] };
+export type CompileResult<T> =
+  | { ok: true; value: T; warnings: CompileError[] }
+  | { ok: false; errors: CompileError[] };
 
 export function formatCompileError(e: CompileError): string {
   const where = e.origin

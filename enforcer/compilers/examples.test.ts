@@ -9,7 +9,13 @@ import { test } from "node:test";
 import assert from "node:assert/strict";
 import { readdirSync, readFileSync } from "node:fs";
 import { join, resolve } from "node:path";
-import { readWorkloads, resolveEffective, validateText, type EffectivePolicy, type NormalizedPolicy } from "../model/index.js";
+import {
+  readWorkloads,
+  resolveEffective,
+  validateText,
+  type EffectivePolicy,
+  type NormalizedPolicy,
+} from "../model/index.js";
 import { compileAppArmor } from "./apparmor.js";
 import { compileBpf, decodeEntries, toBinary } from "./bpf/compile.js";
 import { buildMaps, lookupModel } from "./bpf/lookup.js";
@@ -24,7 +30,9 @@ const ROOT = resolve(import.meta.dirname, "../..");
 function examplePolicies(): NormalizedPolicy[] {
   const out: NormalizedPolicy[] = [];
   for (const d of ["examples/policies", "examples/host"]) {
-    for (const f of readdirSync(join(ROOT, d)).filter(f => /\.ya?ml$/.test(f)).sort()) {
+    for (const f of readdirSync(join(ROOT, d))
+      .filter(f => /\.ya?ml$/.test(f))
+      .sort()) {
       const r = validateText(readFileSync(join(ROOT, d, f), "utf8"), `${d}/${f}`);
       const errs = r.problems.filter(p => p.level === "error");
       assert.deepEqual(errs, [], `${d}/${f} is valid`);
@@ -36,7 +44,10 @@ function examplePolicies(): NormalizedPolicy[] {
 
 function effectivePolicies(): EffectivePolicy[] {
   const policies = examplePolicies();
-  const w = readWorkloads(readFileSync(join(ROOT, "examples/workloads.yaml"), "utf8"), "examples/workloads.yaml");
+  const w = readWorkloads(
+    readFileSync(join(ROOT, "examples/workloads.yaml"), "utf8"),
+    "examples/workloads.yaml",
+  );
   const resolved = resolveEffective(policies, w);
   return [...resolved, ...policies.map(p => standaloneEffective(p))];
 }
@@ -59,7 +70,11 @@ test("examples: every effective policy compiles for AppArmor, BPF and (hosts) SE
       const got = lookupModel(maps, ev);
       assert.deepEqual(
         { v: got.verdict, id: got.ruleId, p: got.defaultPosture },
-        { v: want.verdict, id: want.ruleIndex !== undefined ? want.ruleIndex + 1 : 0, p: want.defaultPosture },
+        {
+          v: want.verdict,
+          id: want.ruleIndex !== undefined ? want.ruleIndex + 1 : 0,
+          p: want.defaultPosture,
+        },
         `${label}: ${JSON.stringify(ev)} (${want.reason})`,
       );
       pairs++;

@@ -22,7 +22,12 @@ let counter = 0;
 function meta(action: Action, fromSource: string[] = [], name?: string) {
   const n = counter++;
   return {
-    origin: { kind: "KubeArmorPolicy" as const, name: name ?? `p${n}`, namespace: "default", path: `spec.rules[${n}]` },
+    origin: {
+      kind: "KubeArmorPolicy" as const,
+      name: name ?? `p${n}`,
+      namespace: "default",
+      path: `spec.rules[${n}]`,
+    },
     severity: 5,
     tags: [],
     message: "",
@@ -40,7 +45,13 @@ export interface RuleOpts {
 }
 
 export function proc(action: Action, match: ProcessMatch, o: RuleOpts = {}): ProcessRule {
-  return { ...meta(action, o.fromSource, o.name), category: "process", match, ownerOnly: o.ownerOnly ?? false, ...(o.pts !== undefined ? { pts: o.pts } : {}) };
+  return {
+    ...meta(action, o.fromSource, o.name),
+    category: "process",
+    match,
+    ownerOnly: o.ownerOnly ?? false,
+    ...(o.pts !== undefined ? { pts: o.pts } : {}),
+  };
 }
 
 export function file(action: Action, match: PathMatch, o: RuleOpts = {}): FileRule {
@@ -55,7 +66,12 @@ export function file(action: Action, match: PathMatch, o: RuleOpts = {}): FileRu
 }
 
 export function net(action: Action, protocol: Protocol, o: RuleOpts = {}): NetworkRule {
-  return { ...meta(action, o.fromSource, o.name), category: "network", protocol, ...(o.pts !== undefined ? { pts: o.pts } : {}) };
+  return {
+    ...meta(action, o.fromSource, o.name),
+    category: "network",
+    protocol,
+    ...(o.pts !== undefined ? { pts: o.pts } : {}),
+  };
 }
 
 export function cap(action: Action, capability: Capability, o: RuleOpts = {}): CapabilityRule {
@@ -90,7 +106,11 @@ export function effective(rules: Rule[], o: PolicyOpts = {}): EffectivePolicy {
         },
     state: o.state ?? "enabled",
     postures: { file: "audit", network: "audit", capabilities: "audit", ...o.postures },
-    allowList: { file: has(["process", "file"]), network: has(["network"]), capabilities: has(["capabilities"]) },
+    allowList: {
+      file: has(["process", "file"]),
+      network: has(["network"]),
+      capabilities: has(["capabilities"]),
+    },
     visibility: { process: true, file: true, network: true, capabilities: true },
     rules,
     apparmor: [],

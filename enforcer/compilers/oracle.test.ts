@@ -12,7 +12,12 @@ import { cap, dir, effective, execname, file, net, path, pattern, proc } from ".
 import { compileBpf, decodeEntries, toBinary } from "./bpf/compile.js";
 import { lookupModel } from "./bpf/lookup.js";
 
-type Want = { verdict: "Allow" | "Audit" | "Block"; rule?: Rule; posture?: "file" | "network" | "capabilities"; wouldBlock?: boolean };
+type Want = {
+  verdict: "Allow" | "Audit" | "Block";
+  rule?: Rule;
+  posture?: "file" | "network" | "capabilities";
+  wouldBlock?: boolean;
+};
 
 function check(policy: EffectivePolicy, ev: OracleEvent, want: Want, label: string) {
   const d = decide(policy, ev);
@@ -29,8 +34,16 @@ function check(policy: EffectivePolicy, ev: OracleEvent, want: Want, label: stri
   assert.equal(m.defaultPosture, want.posture, `${label}: BPF model posture`);
 }
 
-const exec = (p: string, extra: Partial<OracleEvent> = {}): OracleEvent => ({ operation: "process", path: p, ...extra });
-const open = (p: string, extra: Partial<OracleEvent> = {}): OracleEvent => ({ operation: "file", path: p, ...extra });
+const exec = (p: string, extra: Partial<OracleEvent> = {}): OracleEvent => ({
+  operation: "process",
+  path: p,
+  ...extra,
+});
+const open = (p: string, extra: Partial<OracleEvent> = {}): OracleEvent => ({
+  operation: "file",
+  path: p,
+  ...extra,
+});
 const root = { uid: 0, ownerUid: 1000 };
 const user1 = { uid: 1000, ownerUid: 1000 };
 
@@ -45,7 +58,12 @@ test("§20 process scenarios (3, 4, 5, 6, 7, 11, 15)", () => {
   const usr = proc("Block", dir("/usr/", true));
   check(effective([usr]), exec("/usr/bin/whoami"), { verdict: "Block", rule: usr }, "#6 recursive");
   const ls = proc("Block", path("/bin/ls"), { fromSource: ["/bin/dash"] });
-  check(effective([ls]), exec("/bin/ls", { source: "/bin/dash" }), { verdict: "Block", rule: ls }, "#7 from dash");
+  check(
+    effective([ls]),
+    exec("/bin/ls", { source: "/bin/dash" }),
+    { verdict: "Block", rule: ls },
+    "#7 from dash",
+  );
   check(effective([ls]), exec("/bin/ls", { source: "/bin/bash" }), { verdict: "Allow" }, "#7 from bash");
   check(effective([ls]), exec("/bin/pwd", { source: "/bin/dash" }), { verdict: "Allow" }, "#7 pwd");
   const apt = proc("Block", execname("apt"));
@@ -53,8 +71,18 @@ test("§20 process scenarios (3, 4, 5, 6, 7, 11, 15)", () => {
   check(effective([apt]), exec("/usr/bin/apt-get"), { verdict: "Allow" }, "#11 execname is exact");
   // pts: true = only with a TTY; false = only without one (types.ts contract).
   const ptsRule = proc("Block", path("/bin/sleep"), { pts: true });
-  check(effective([ptsRule]), exec("/bin/sleep", { tty: true }), { verdict: "Block", rule: ptsRule }, "#15 pts with tty");
-  check(effective([ptsRule]), exec("/bin/sleep", { tty: false }), { verdict: "Allow" }, "#15 pts without tty");
+  check(
+    effective([ptsRule]),
+    exec("/bin/sleep", { tty: true }),
+    { verdict: "Block", rule: ptsRule },
+    "#15 pts with tty",
+  );
+  check(
+    effective([ptsRule]),
+    exec("/bin/sleep", { tty: false }),
+    { verdict: "Allow" },
+    "#15 pts without tty",
+  );
 });
 
 test("§20 allow-list scenarios (8, 9, 10, 17, 27, 28) and default posture", () => {
@@ -74,18 +102,43 @@ test("§20 allow-list scenarios (8, 9, 10, 17, 27, 28) and default posture", () 
   check(p9, exec("/home/user1/hello", user1), { verdict: "Allow", rule: hello }, "#9 user1");
 
   const helloBlock = proc("Block", path("/home/user1/hello"), { ownerOnly: true });
-  check(effective([helloBlock]), exec("/home/user1/hello", root), { verdict: "Block", rule: helloBlock }, "#10 root");
-  check(effective([helloBlock]), exec("/home/user1/hello", user1), { verdict: "Allow", rule: helloBlock }, "#10 user1");
+  check(
+    effective([helloBlock]),
+    exec("/home/user1/hello", root),
+    { verdict: "Block", rule: helloBlock },
+    "#10 root",
+  );
+  check(
+    effective([helloBlock]),
+    exec("/home/user1/hello", user1),
+    { verdict: "Allow", rule: helloBlock },
+    "#10 user1",
+  );
 
   const secret = file("Allow", path("/secret.txt"), { fromSource: ["/bin/cat"] });
   const p17 = effective([secret], { postures: { file: "block" } });
-  check(p17, open("/etc/hostname", { source: "/bin/cat" }), { verdict: "Block", posture: "file" }, "#17 hostname");
+  check(
+    p17,
+    open("/etc/hostname", { source: "/bin/cat" }),
+    { verdict: "Block", posture: "file" },
+    "#17 hostname",
+  );
   check(p17, open("/secret.txt", { source: "/bin/cat" }), { verdict: "Allow", rule: secret }, "#17 secret");
-  check(p17, open("/secret.txt", { source: "/bin/head" }), { verdict: "Block", posture: "file" }, "#17 other source");
+  check(
+    p17,
+    open("/secret.txt", { source: "/bin/head" }),
+    { verdict: "Block", posture: "file" },
+    "#17 other source",
+  );
 
   const pw = file("Allow", path("/credentials/password"), { readOnly: true });
   const p27 = effective([pw], { postures: { file: "block" } });
-  check(p27, open("/credentials/password", { write: true }), { verdict: "Block", posture: "file" }, "#27 write");
+  check(
+    p27,
+    open("/credentials/password", { write: true }),
+    { verdict: "Block", posture: "file" },
+    "#27 write",
+  );
   check(p27, open("/credentials/password"), { verdict: "Allow", rule: pw }, "#27 read");
 });
 
@@ -95,31 +148,71 @@ test("§20 file scenarios (16, 18, 19, 20, 21, 22, 23, 24, 25, 33, 36)", () => {
   check(effective([host]), open("/etc/hostname"), { verdict: "Allow" }, "#16 no tty");
   const creds = file("Block", dir("/credentials/", true));
   check(effective([creds]), open("/credentials/password"), { verdict: "Block", rule: creds }, "#18");
-  check(effective([creds]), open("/credentials"), { verdict: "Block", rule: creds }, "#18 the directory itself");
+  check(
+    effective([creds]),
+    open("/credentials"),
+    { verdict: "Block", rule: creds },
+    "#18 the directory itself",
+  );
   const a19 = file("Audit", path("/secret.txt"), { fromSource: ["/bin/cat"] });
-  check(effective([a19]), open("/secret.txt", { source: "/bin/cat" }), { verdict: "Audit", rule: a19 }, "#19");
+  check(
+    effective([a19]),
+    open("/secret.txt", { source: "/bin/cat" }),
+    { verdict: "Audit", rule: a19 },
+    "#19",
+  );
   const a20 = file("Audit", dir("/credentials/", true));
   check(effective([a20]), open("/credentials/keys/priv.key"), { verdict: "Audit", rule: a20 }, "#20 deep");
   const r21 = file("Block", path("/home/user1/secret_data1.txt"), { ownerOnly: true, readOnly: true });
   const p21 = effective([r21]);
   check(p21, open("/home/user1/secret_data1.txt", root), { verdict: "Block", rule: r21 }, "#21 root read");
   check(p21, open("/home/user1/secret_data1.txt", user1), { verdict: "Allow", rule: r21 }, "#21 user1 read");
-  check(p21, open("/home/user1/secret_data1.txt", { ...user1, write: true }), { verdict: "Block", rule: r21 }, "#21 user1 write");
-  check(p21, open("/home/user1/secret_data1.txt", { ...root, write: true }), { verdict: "Block", rule: r21 }, "#21 root write");
+  check(
+    p21,
+    open("/home/user1/secret_data1.txt", { ...user1, write: true }),
+    { verdict: "Block", rule: r21 },
+    "#21 user1 write",
+  );
+  check(
+    p21,
+    open("/home/user1/secret_data1.txt", { ...root, write: true }),
+    { verdict: "Block", rule: r21 },
+    "#21 root write",
+  );
   const r22 = file("Block", path("/credentials/password"), { readOnly: true });
-  check(effective([r22]), open("/credentials/password", { write: true }), { verdict: "Block", rule: r22 }, "#22 write");
+  check(
+    effective([r22]),
+    open("/credentials/password", { write: true }),
+    { verdict: "Block", rule: r22 },
+    "#22 write",
+  );
   check(effective([r22]), open("/credentials/password"), { verdict: "Allow" }, "#22 read");
   const r23 = file("Audit", dir("/dev/shm/"), { readOnly: true });
-  check(effective([r23]), open("/dev/shm/new", { write: true }), { verdict: "Audit", rule: r23 }, "#23 write");
+  check(
+    effective([r23]),
+    open("/dev/shm/new", { write: true }),
+    { verdict: "Audit", rule: r23 },
+    "#23 write",
+  );
   check(effective([r23]), open("/dev/shm/new"), { verdict: "Allow" }, "#23 read");
   const r24 = file("Block", pattern("/etc/*hado?"));
   check(effective([r24]), open("/etc/shadow"), { verdict: "Block", rule: r24 }, "#24 shadow");
   check(effective([r24]), open("/etc/gshadow"), { verdict: "Block", rule: r24 }, "#24 gshadow");
   check(effective([r24]), open("/etc/passwd"), { verdict: "Allow" }, "#24 passwd");
   const r25 = file("Block", dir("/run/secrets/", true));
-  check(effective([r25]), open("/run/secrets/kubernetes.io/serviceaccount/token"), { verdict: "Block", rule: r25 }, "#25");
+  check(
+    effective([r25]),
+    open("/run/secrets/kubernetes.io/serviceaccount/token"),
+    { verdict: "Block", rule: r25 },
+    "#25",
+  );
   const r36 = file("Block", dir("/dev/shm/", true), { readOnly: true });
-  check(effective([r36]), open("/dev/shm/new", { write: true }), { verdict: "Block", rule: r36 }, "#36 write");
+  check(
+    effective([r36]),
+    open("/dev/shm/new", { write: true }),
+    { verdict: "Block", rule: r36 },
+    "#36 write",
+  );
   check(effective([r36]), open("/dev/shm/a/b"), { verdict: "Allow" }, "#36 read");
 });
 
@@ -138,21 +231,66 @@ test("§20 #34 lenient allow: source-specific directory beats the global deny", 
 
 test("§20 network and capability scenarios (1, 2, 42, 43, 45)", () => {
   const raw = cap("Block", "net_raw");
-  check(effective([raw]), { operation: "capability", capability: "net_raw" }, { verdict: "Block", rule: raw }, "#1");
+  check(
+    effective([raw]),
+    { operation: "capability", capability: "net_raw" },
+    { verdict: "Block", rule: raw },
+    "#1",
+  );
   const raw2 = cap("Block", "net_raw", { fromSource: ["/usr/sbin/arping"] });
-  check(effective([raw2]), { operation: "capability", capability: "net_raw", source: "/usr/sbin/arping" }, { verdict: "Block", rule: raw2 }, "#2 arping");
-  check(effective([raw2]), { operation: "capability", capability: "net_raw", source: "/bin/ping" }, { verdict: "Allow" }, "#2 ping");
+  check(
+    effective([raw2]),
+    { operation: "capability", capability: "net_raw", source: "/usr/sbin/arping" },
+    { verdict: "Block", rule: raw2 },
+    "#2 arping",
+  );
+  check(
+    effective([raw2]),
+    { operation: "capability", capability: "net_raw", source: "/bin/ping" },
+    { verdict: "Allow" },
+    "#2 ping",
+  );
   const icmp = net("Audit", "icmp");
-  check(effective([icmp]), { operation: "network", sockType: "dgram", protocol: "icmp" }, { verdict: "Audit", rule: icmp }, "#42");
+  check(
+    effective([icmp]),
+    { operation: "network", sockType: "dgram", protocol: "icmp" },
+    { verdict: "Audit", rule: icmp },
+    "#42",
+  );
   const rawNet = net("Block", "raw");
-  check(effective([rawNet]), { operation: "network", sockType: "raw", protocol: "icmp" }, { verdict: "Block", rule: rawNet }, "#43 raw");
-  check(effective([rawNet]), { operation: "network", sockType: "stream", protocol: "tcp" }, { verdict: "Allow" }, "#43 tcp passes");
+  check(
+    effective([rawNet]),
+    { operation: "network", sockType: "raw", protocol: "icmp" },
+    { verdict: "Block", rule: rawNet },
+    "#43 raw",
+  );
+  check(
+    effective([rawNet]),
+    { operation: "network", sockType: "stream", protocol: "tcp" },
+    { verdict: "Allow" },
+    "#43 tcp passes",
+  );
   const allNet = net("Block", "all");
-  check(effective([allNet]), { operation: "network", sockType: "dgram", protocol: "icmp" }, { verdict: "Block", rule: allNet }, "#43 all");
+  check(
+    effective([allNet]),
+    { operation: "network", sockType: "dgram", protocol: "icmp" },
+    { verdict: "Block", rule: allNet },
+    "#43 all",
+  );
   const tcp = net("Allow", "tcp", { fromSource: ["/usr/bin/curl"] });
   const p45 = effective([tcp], { postures: { network: "block" } });
-  check(p45, { operation: "network", sockType: "stream", protocol: "tcp", source: "/usr/bin/curl" }, { verdict: "Allow", rule: tcp }, "#45 tcp");
-  check(p45, { operation: "network", sockType: "dgram", protocol: "udp", source: "/usr/bin/curl" }, { verdict: "Block", posture: "network" }, "#45 udp");
+  check(
+    p45,
+    { operation: "network", sockType: "stream", protocol: "tcp", source: "/usr/bin/curl" },
+    { verdict: "Allow", rule: tcp },
+    "#45 tcp",
+  );
+  check(
+    p45,
+    { operation: "network", sockType: "dgram", protocol: "udp", source: "/usr/bin/curl" },
+    { verdict: "Block", posture: "network" },
+    "#45 udp",
+  );
 });
 
 test("§20 #52 host scenarios", () => {
@@ -161,9 +299,24 @@ test("§20 #52 host scenarios", () => {
   const hn = file("Allow", path("/etc/hostname"), { fromSource: ["/usr/bin/head"] });
   const p = effective([diff, date, hn], { host: true, postures: { file: "block" } });
   check(p, exec("/usr/bin/diff", { source: "/usr/bin/bash" }), { verdict: "Block", rule: diff }, "diff");
-  check(p, exec("/usr/bin/date", { source: "/usr/bin/bash" }), { verdict: "Block", rule: date }, "date from bash");
-  check(p, open("/etc/hostname", { source: "/usr/bin/head" }), { verdict: "Allow", rule: hn }, "head hostname");
-  check(p, open("/etc/hosts", { source: "/usr/bin/head" }), { verdict: "Block", posture: "file" }, "head hosts");
+  check(
+    p,
+    exec("/usr/bin/date", { source: "/usr/bin/bash" }),
+    { verdict: "Block", rule: date },
+    "date from bash",
+  );
+  check(
+    p,
+    open("/etc/hostname", { source: "/usr/bin/head" }),
+    { verdict: "Allow", rule: hn },
+    "head hostname",
+  );
+  check(
+    p,
+    open("/etc/hosts", { source: "/usr/bin/head" }),
+    { verdict: "Block", posture: "file" },
+    "head hosts",
+  );
 });
 
 test("specificity: exact > execname > deeper glob/dir > shallower; source class first; Block wins a tie", () => {
@@ -179,7 +332,12 @@ test("specificity: exact > execname > deeper glob/dir > shallower; source class 
   check(p2, open("/a/b/c", { source: "/bin/cat" }), { verdict: "Audit", rule: srcDir }, "source class first");
   const allow = file("Allow", path("/x"));
   const block = file("Block", path("/x"));
-  check(effective([allow, block]), open("/x"), { verdict: "Block", rule: block }, "Block beats Allow on one key");
+  check(
+    effective([allow, block]),
+    open("/x"),
+    { verdict: "Block", rule: block },
+    "Block beats Allow on one key",
+  );
   const a1 = file("Audit", path("/x"));
   const a2 = file("Audit", path("/x"));
   check(effective([a1, a2]), open("/x"), { verdict: "Audit", rule: a1 }, "tie keeps the first rule");
@@ -189,11 +347,21 @@ test("specificity: exact > execname > deeper glob/dir > shallower; source class 
   check(p3, open("/a/b/x.txt"), { verdict: "Block", rule: dirBlock }, "* does not cross /");
   const deepGlob = file("Block", pattern("/**/secret"));
   const p4 = effective([deeperAllow, deepGlob]);
-  check(p4, open("/a/b/secret"), { verdict: "Allow", rule: deeperAllow }, "a glob anchored at / is less specific than /a/b/");
+  check(
+    p4,
+    open("/a/b/secret"),
+    { verdict: "Allow", rule: deeperAllow },
+    "a glob anchored at / is less specific than /a/b/",
+  );
   check(p4, open("/c/d/secret"), { verdict: "Block", rule: deepGlob }, "** crosses /");
   const readOnlyAllow = file("Allow", path("/a/b/c"), { readOnly: true });
   const wideAllow = file("Allow", dir("/a/", true));
-  check(effective([readOnlyAllow, wideAllow], { postures: { file: "block" } }), open("/a/b/c", { write: true }), { verdict: "Allow", rule: wideAllow }, "a rule that does not apply falls through");
+  check(
+    effective([readOnlyAllow, wideAllow], { postures: { file: "block" } }),
+    open("/a/b/c", { write: true }),
+    { verdict: "Allow", rule: wideAllow },
+    "a rule that does not apply falls through",
+  );
 });
 
 test("one directory, recursive and not: one map entry, near and far slots", () => {
@@ -225,7 +393,12 @@ test("policy state: audited reports Audit (Block); disabled keeps only Audit rul
 test("fail closed on a path the kernel could not resolve", () => {
   const block = file("Block", path("/x"));
   check(effective([block]), open("/very/long", { truncated: true }), { verdict: "Block" }, "truncated");
-  check(effective([proc("Block", path("/x"))]), open("/very/long", { truncated: true }), { verdict: "Allow" }, "no file rules");
+  check(
+    effective([proc("Block", path("/x"))]),
+    open("/very/long", { truncated: true }),
+    { verdict: "Allow" },
+    "no file rules",
+  );
 });
 
 test("helpers: dirCovers, globAnchor, globMatches", () => {

@@ -6,7 +6,15 @@
 // expressions, ranking by specificity), deliberately NOT in the shape of the BPF lookup, so the
 // equivalence test between the two means something. Pure and total.
 
-import type { Action, Decision, EffectivePolicy, FileRule, NetworkRule, ProcessRule, Rule } from "../model/types.js";
+import type {
+  Action,
+  Decision,
+  EffectivePolicy,
+  FileRule,
+  NetworkRule,
+  ProcessRule,
+  Rule,
+} from "../model/types.js";
 
 export type OracleOperation = "process" | "file" | "network" | "capability";
 
@@ -296,7 +304,12 @@ interface Candidate {
   verdict: Action;
 }
 
-const POSTURE_CATEGORY = { process: "file", file: "file", network: "network", capability: "capabilities" } as const;
+const POSTURE_CATEGORY = {
+  process: "file",
+  file: "file",
+  network: "network",
+  capability: "capabilities",
+} as const;
 
 function describe(rule: Rule): string {
   const o = rule.origin;
@@ -313,7 +326,10 @@ export function decide(policy: EffectivePolicy, ev: OracleEvent): OracleDecision
   const ruleCategory = ev.operation === "capability" ? "capabilities" : ev.operation;
   const cond: Conditions = {
     write: ev.operation === "file" && ev.write === true,
-    owner: (ev.operation === "file" || ev.operation === "process") && ev.uid !== undefined && ev.uid === ev.ownerUid,
+    owner:
+      (ev.operation === "file" || ev.operation === "process") &&
+      ev.uid !== undefined &&
+      ev.uid === ev.ownerUid,
     tty: ev.tty === true,
   };
   // A disabled endpoint enforces nothing: only plain Audit rules still match (compat §7.4).

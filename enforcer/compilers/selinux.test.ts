@@ -33,14 +33,24 @@ test("host module: labels, source domains, and secilc accepts it", () => {
   assert.match(m.cil, /\(filecon "\/usr\/bin\/bash" file \(system_u object_r rampart_s0_exec_t/);
   assert.ok(!/\(allow [a-z0-9_]+ rampart_block_t/.test(m.cil), "a Block type is granted to nobody");
   assert.match(m.cil, /\(allow rampart_s1_t rampart_s1_allow_t \(file/);
-  assert.ok(!/\(allow unconfined_t rampart_s1_allow_t/.test(m.cil), "only the source may use its allowed files");
+  assert.ok(
+    !/\(allow unconfined_t rampart_s1_allow_t/.test(m.cil),
+    "only the source may use its allowed files",
+  );
   assert.match(m.cil, /\(auditallow unconfined_t rampart_audit_write_t \(file \(write/);
   assert.match(m.fileContexts, /^\/home\/user\/bin\/a\\\.out\t--\tsystem_u:object_r:rampart_s2_exec_t:s0$/m);
   secilcCheck(m.cil);
 });
 
 test("limits are reported, not silently dropped; containers are refused", () => {
-  const p = effective([file("Block", pattern("/etc/*hado?")), cap("Block", "net_raw"), file("Block", path("/x"), { ownerOnly: true })], { host: true });
+  const p = effective(
+    [
+      file("Block", pattern("/etc/*hado?")),
+      cap("Block", "net_raw"),
+      file("Block", path("/x"), { ownerOnly: true }),
+    ],
+    { host: true },
+  );
   const r = compileSELinux(p);
   assert.ok(r.ok);
   if (r.ok) {
@@ -61,8 +71,13 @@ test("unsafe strings are refused; regex metacharacters are escaped", () => {
     const r = compileSELinux(effective([file("Block", path(bad))], { host: true }));
     assert.ok(!r.ok && r.errors[0]!.code === "unsafe-string", bad);
   }
-  assert.equal(pathRegex("/a.b/c+d/[x]/(y)/{z}/$|^*?\\"), "/a\\.b/c\\+d/\\[x\\]/\\(y\\)/\\{z\\}/\\$\\|\\^\\*\\?\\\\");
-  const r = compileSELinux(effective([file("Block", path("/a.b/c+d/(y)")), proc("Block", path("/usr/bin/x[1]"))], { host: true }));
+  assert.equal(
+    pathRegex("/a.b/c+d/[x]/(y)/{z}/$|^*?\\"),
+    "/a\\.b/c\\+d/\\[x\\]/\\(y\\)/\\{z\\}/\\$\\|\\^\\*\\?\\\\",
+  );
+  const r = compileSELinux(
+    effective([file("Block", path("/a.b/c+d/(y)")), proc("Block", path("/usr/bin/x[1]"))], { host: true }),
+  );
   assert.ok(r.ok);
   if (r.ok) secilcCheck(r.value.cil);
 });

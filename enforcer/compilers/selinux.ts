@@ -39,7 +39,8 @@ export const BASE_REQUIREMENTS = {
   domainAttr: "domain",
 } as const;
 
-const FILE_ALL = "read write append open getattr setattr lock ioctl map execute execute_no_trans create unlink rename link";
+const FILE_ALL =
+  "read write append open getattr setattr lock ioctl map execute execute_no_trans create unlink rename link";
 const FILE_READ = "read open getattr lock ioctl map execute execute_no_trans";
 const FILE_WRITE = "write append setattr create unlink rename link";
 const DIR_ALL = "read write open getattr setattr search add_name remove_name create rmdir rename lock ioctl";
@@ -73,7 +74,8 @@ export function pathRegex(p: string): string | { error: string } {
   if (!p.startsWith("/")) return { error: "not an absolute path" };
   for (const ch of p) {
     const c = ch.codePointAt(0)!;
-    if (c <= 0x20 || c === 0x7f) return { error: "contains whitespace or a control character (not representable in file_contexts)" };
+    if (c <= 0x20 || c === 0x7f)
+      return { error: "contains whitespace or a control character (not representable in file_contexts)" };
     if (ch === '"') return { error: "contains a double quote" };
   }
   return p.replace(/[\\.+*?[\](){}|^$]/g, m => "\\" + m);
@@ -81,7 +83,11 @@ export function pathRegex(p: string): string | { error: string } {
 
 export function selinuxModuleName(policy: EffectivePolicy): string {
   const host = policy.target.kind === "host" ? policy.target.hostname : "container";
-  const clean = host.toLowerCase().replace(/[^a-z0-9_]+/g, "_").replace(/^_+|_+$/g, "").slice(0, 40);
+  const clean = host
+    .toLowerCase()
+    .replace(/[^a-z0-9_]+/g, "_")
+    .replace(/^_+|_+$/g, "")
+    .slice(0, 40);
   const digest = createHash("sha256").update(host).digest("hex").slice(0, 8);
   return `rampart_host_${clean || "node"}_${digest}`;
 }
@@ -90,13 +96,32 @@ export function compileSELinux(policy: EffectivePolicy): CompileResult<SELinuxMo
   const errors: CompileError[] = [];
   const warnings: CompileError[] = [];
   if (policy.target.kind !== "host") {
-    return { ok: false, errors: [{ target: "selinux", code: "host-only", message: "the SELinux enforcer handles host policies only (containers use AppArmor or BPF-LSM)" }] };
+    return {
+      ok: false,
+      errors: [
+        {
+          target: "selinux",
+          code: "host-only",
+          message: "the SELinux enforcer handles host policies only (containers use AppArmor or BPF-LSM)",
+        },
+      ],
+    };
   }
-  const warn = (rule: Rule, code: string, message: string) => warnings.push({ target: "selinux", code, message, origin: rule.origin });
+  const warn = (rule: Rule, code: string, message: string) =>
+    warnings.push({ target: "selinux", code, message, origin: rule.origin });
   const enforce = policy.state === "enabled";
-  if (!enforce) warnings.push({ target: "selinux", code: "state-not-enforced", message: `policy state ${policy.state}: the module labels nothing` });
+  if (!enforce)
+    warnings.push({
+      target: "selinux",
+      code: "state-not-enforced",
+      message: `policy state ${policy.state}: the module labels nothing`,
+    });
   if (enforce && (policy.allowList.file || policy.allowList.network || policy.allowList.capabilities)) {
-    warnings.push({ target: "selinux", code: "posture-not-enforced", message: "allow-list default postures are not enforced by the SELinux host enforcer" });
+    warnings.push({
+      target: "selinux",
+      code: "posture-not-enforced",
+      message: "allow-list default postures are not enforced by the SELinux host enforcer",
+    });
   }
 
   const sources: string[] = [];
@@ -110,7 +135,12 @@ export function compileSELinux(policy: EffectivePolicy): CompileResult<SELinuxMo
   const place = (rule: Rule, regex: string, what: string, label: Label) => {
     const prev = objects.get(regex);
     if (prev && typeOf(prev.label) !== typeOf(label)) {
-      errors.push({ target: "selinux", code: "conflicting-labels", message: `${what} needs type ${typeOf(label)} but another rule (${prev.rule.origin.name} ${prev.rule.origin.path}) labels it ${typeOf(prev.label)}: SELinux holds one type per file`, origin: rule.origin });
+      errors.push({
+        target: "selinux",
+        code: "conflicting-labels",
+        message: `${what} needs type ${typeOf(label)} but another rule (${prev.rule.origin.name} ${prev.rule.origin.path}) labels it ${typeOf(prev.label)}: SELinux holds one type per file`,
+        origin: rule.origin,
+      });
       return;
     }
     if (!prev) objects.set(regex, { label, rule, what });
@@ -119,7 +149,12 @@ export function compileSELinux(policy: EffectivePolicy): CompileResult<SELinuxMo
   for (const rule of enforce ? policy.rules : []) {
     if (rule.category === "syscalls" || rule.category === "device") continue;
     if (rule.category !== "process" && rule.category !== "file") {
-      if (rule.action !== "Audit" || rule.category === "network" || rule.category === "capabilities" || rule.category === "dns") {
+      if (
+        rule.action !== "Audit" ||
+        rule.category === "network" ||
+        rule.category === "capabilities" ||
+        rule.category === "dns"
+      ) {
         warn(rule, "not-enforced", `${rule.category} rules are not enforced by the SELinux host enforcer`);
       }
       continue;
@@ -127,30 +162,61 @@ export function compileSELinux(policy: EffectivePolicy): CompileResult<SELinuxMo
     const r = rule as ProcessRule | FileRule;
     const m = r.match;
     if (m.type === "pattern" || m.type === "execname") {
-      warn(rule, "not-enforced", `${m.type === "pattern" ? "matchPatterns" : "execname"} is not enforced by the SELinux host enforcer`);
+      warn(
+        rule,
+        "not-enforced",
+        `${m.type === "pattern" ? "matchPatterns" : "execname"} is not enforced by the SELinux host enforcer`,
+      );
       continue;
     }
-    if (r.ownerOnly) warn(rule, "owner-ignored", "ownerOnly is not enforced by SELinux: the rule applies to every user");
+    if (r.ownerOnly)
+      warn(rule, "owner-ignored", "ownerOnly is not enforced by SELinux: the rule applies to every user");
     if (r.pts !== undefined) warn(rule, "pts-ignored", "pts is not enforced by SELinux");
     const target = m.type === "path" ? m.path : m.dir;
     const base = pathRegex(m.type === "dir" && m.dir !== "/" ? m.dir.slice(0, -1) : target);
     if (typeof base !== "string") {
-      errors.push({ target: "selinux", code: "unsafe-string", message: `${JSON.stringify(target)}: ${base.error}`, origin: rule.origin });
+      errors.push({
+        target: "selinux",
+        code: "unsafe-string",
+        message: `${JSON.stringify(target)}: ${base.error}`,
+        origin: rule.origin,
+      });
       continue;
     }
-    const regex = m.type === "path" ? base : m.dir === "/" ? (m.recursive ? "/.*" : "/[^/]*") : m.recursive ? `${base}(/.*)?` : `${base}(/[^/]*)?`;
+    const regex =
+      m.type === "path"
+        ? base
+        : m.dir === "/"
+          ? m.recursive
+            ? "/.*"
+            : "/[^/]*"
+          : m.recursive
+            ? `${base}(/.*)?`
+            : `${base}(/[^/]*)?`;
     const readOnly = r.category === "file" && r.readOnly;
     const srcs = r.fromSource;
     for (const s of srcs) {
       if (typeof pathRegex(s) !== "string") {
-        errors.push({ target: "selinux", code: "unsafe-string", message: `fromSource ${JSON.stringify(s)}: ${(pathRegex(s) as { error: string }).error}`, origin: rule.origin });
+        errors.push({
+          target: "selinux",
+          code: "unsafe-string",
+          message: `fromSource ${JSON.stringify(s)}: ${(pathRegex(s) as { error: string }).error}`,
+          origin: rule.origin,
+        });
       }
     }
-    if (srcs.length > 1) warn(rule, "first-source-only", "SELinux labels each file once: only the first fromSource binary is used");
+    if (srcs.length > 1)
+      warn(
+        rule,
+        "first-source-only",
+        "SELinux labels each file once: only the first fromSource binary is used",
+      );
     const src = srcs.length ? srcIndex(srcs[0]!) : undefined;
     let label: Label | undefined;
-    if (rule.action === "Block") label = src === undefined ? { kind: "block", readOnly } : { kind: "src-block", src, readOnly };
-    else if (rule.action === "Audit") label = src === undefined ? { kind: "audit", writesOnly: readOnly } : { kind: "src-audit", src };
+    if (rule.action === "Block")
+      label = src === undefined ? { kind: "block", readOnly } : { kind: "src-block", src, readOnly };
+    else if (rule.action === "Audit")
+      label = src === undefined ? { kind: "audit", writesOnly: readOnly } : { kind: "src-audit", src };
     else if (src !== undefined) label = { kind: "src-allow", src, readOnly };
     else continue; // a global Allow changes nothing for unconfined domains
     place(rule, regex, JSON.stringify(target), label);
@@ -164,7 +230,10 @@ export function compileSELinux(policy: EffectivePolicy): CompileResult<SELinuxMo
   const declare = (t: string, domain = false) => {
     if (types.has(t)) return;
     types.add(t);
-    lines.push(`(type ${t})`, domain ? `(roletype ${B.unconfinedRole} ${t})` : `(roletype ${B.objectRole} ${t})`);
+    lines.push(
+      `(type ${t})`,
+      domain ? `(roletype ${B.unconfinedRole} ${t})` : `(roletype ${B.objectRole} ${t})`,
+    );
   };
   const srcDomains = sources.map((_, i) => `rampart_s${i}_t`);
   const everyone = [B.unconfinedDomain, ...srcDomains];
@@ -205,14 +274,25 @@ export function compileSELinux(policy: EffectivePolicy): CompileResult<SELinuxMo
           break; // no allow at all: blocked for every domain
         case "audit":
           allow(everyone, t, FILE_ALL, DIR_ALL);
-          for (const s of everyone) lines.push(`(auditallow ${s} ${t} (file (${l.writesOnly ? FILE_WRITE : FILE_ALL})))`);
+          for (const s of everyone)
+            lines.push(`(auditallow ${s} ${t} (file (${l.writesOnly ? FILE_WRITE : FILE_ALL})))`);
           break;
         case "src-block":
-          allow(everyone.filter(s => s !== `rampart_s${l.src}_t`), t, FILE_ALL, DIR_ALL);
+          allow(
+            everyone.filter(s => s !== `rampart_s${l.src}_t`),
+            t,
+            FILE_ALL,
+            DIR_ALL,
+          );
           if (l.readOnly) allow([`rampart_s${l.src}_t`], t, FILE_READ, DIR_READ);
           break;
         case "src-allow":
-          allow([`rampart_s${l.src}_t`], t, l.readOnly ? FILE_READ : FILE_ALL, l.readOnly ? DIR_READ : DIR_ALL);
+          allow(
+            [`rampart_s${l.src}_t`],
+            t,
+            l.readOnly ? FILE_READ : FILE_ALL,
+            l.readOnly ? DIR_READ : DIR_ALL,
+          );
           break;
         case "src-audit":
           allow(everyone, t, FILE_ALL, DIR_ALL);
@@ -233,5 +313,9 @@ export function compileSELinux(policy: EffectivePolicy): CompileResult<SELinuxMo
   const body = [...lines, ...filecons].join("\n") + "\n";
   const sha256 = createHash("sha256").update(body).digest("hex");
   const cil = `; Managed by Rampart: SELinux host module ${name}\n; rampart-sha256: ${sha256}\n${body}`;
-  return { ok: true, warnings, value: { name, cil, fileContexts: fc.join("\n") + (fc.length ? "\n" : ""), sha256 } };
+  return {
+    ok: true,
+    warnings,
+    value: { name, cil, fileContexts: fc.join("\n") + (fc.length ? "\n" : ""), sha256 },
+  };
 }

@@ -6,7 +6,10 @@
 import type { Defaults, EffectivePolicy, NormalizedPolicy } from "../model/types.js";
 import { DEFAULTS } from "../model/types.js";
 
-export function standaloneEffective(policy: NormalizedPolicy, defaults: Defaults = DEFAULTS): EffectivePolicy {
+export function standaloneEffective(
+  policy: NormalizedPolicy,
+  defaults: Defaults = DEFAULTS,
+): EffectivePolicy {
   const host = policy.kind === "KubeArmorHostPolicy";
   const has = (cats: string[]) => policy.rules.some(r => cats.includes(r.category) && r.action === "Allow");
   const ns = policy.namespace ?? "cluster";
@@ -23,12 +26,28 @@ export function standaloneEffective(policy: NormalizedPolicy, defaults: Defaults
         },
     state: "enabled",
     postures: host ? defaults.hostPostures : defaults.postures,
-    allowList: { file: has(["process", "file"]), network: has(["network"]), capabilities: has(["capabilities"]) },
+    allowList: {
+      file: has(["process", "file"]),
+      network: has(["network"]),
+      capabilities: has(["capabilities"]),
+    },
     visibility: host ? defaults.hostVisibility : defaults.visibility,
     rules: policy.rules,
     apparmor: policy.apparmor
-      ? [{ origin: { kind: policy.kind, name: policy.name, ...(policy.namespace ? { namespace: policy.namespace } : {}), path: "spec.apparmor" }, text: policy.apparmor }]
+      ? [
+          {
+            origin: {
+              kind: policy.kind,
+              name: policy.name,
+              ...(policy.namespace ? { namespace: policy.namespace } : {}),
+              path: "spec.apparmor",
+            },
+            text: policy.apparmor,
+          },
+        ]
       : [],
-    policies: [{ kind: policy.kind, name: policy.name, ...(policy.namespace ? { namespace: policy.namespace } : {}) }],
+    policies: [
+      { kind: policy.kind, name: policy.name, ...(policy.namespace ? { namespace: policy.namespace } : {}) },
+    ],
   };
 }

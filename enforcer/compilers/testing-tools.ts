@@ -20,8 +20,12 @@ export function apparmorParse(text: string): string[] {
     const f = join(dir, "profile");
     writeFileSync(f, text);
     const r = spawnSync(PARSER, ["-Q", "--skip-kernel-load", "-K", f], { encoding: "utf8" });
-    if (r.status !== 0) throw new Error(`apparmor_parser rejected the profile (exit ${r.status}):\n${r.stderr}\n${text}`);
-    const names = execFileSync(PARSER, ["-N", "--skip-kernel-load", f], { encoding: "utf8", stdio: ["ignore", "pipe", "ignore"] });
+    if (r.status !== 0)
+      throw new Error(`apparmor_parser rejected the profile (exit ${r.status}):\n${r.stderr}\n${text}`);
+    const names = execFileSync(PARSER, ["-N", "--skip-kernel-load", f], {
+      encoding: "utf8",
+      stdio: ["ignore", "pipe", "ignore"],
+    });
     return names.trim().split("\n").filter(Boolean);
   } finally {
     rmSync(dir, { recursive: true, force: true });
@@ -67,10 +71,19 @@ export function structure(p: AppArmorProfile, nativeAllowed = false): Map<string
   let depth = 0;
   for (const raw of lines) {
     const l = raw.trim();
-    if (l === "" || l.startsWith("## ") || l.startsWith("# rampart-sha256: ") || l.startsWith("# profile: ") || l === "#include <tunables/global>") {
+    if (
+      l === "" ||
+      l.startsWith("## ") ||
+      l.startsWith("# rampart-sha256: ") ||
+      l.startsWith("# profile: ") ||
+      l === "#include <tunables/global>"
+    ) {
       if (depth === 0 || l === "") continue;
     }
-    const open = /^profile ([A-Za-z0-9_.-]+)( \/\{usr\/,\}bin\/\*sh)? flags=\(attach_disconnected,mediate_deleted\) \{$/.exec(l);
+    const open =
+      /^profile ([A-Za-z0-9_.-]+)( \/\{usr\/,\}bin\/\*sh)? flags=\(attach_disconnected,mediate_deleted\) \{$/.exec(
+        l,
+      );
     if (open) {
       depth++;
       current = depth === 1 ? open[1]! : `${p.name}//${open[1]}`;
@@ -99,11 +112,24 @@ export function secilcCheck(cil: string): void {
   const d = mkdtempSync(join(tmpdir(), "rampart-se-"));
   try {
     writeFileSync(join(d, "module.cil"), cil);
-    const r = spawnSync("secilc", ["-M", "true", "-o", join(d, "policy.bin"), "-f", join(d, "file_contexts"), BASE, join(d, "module.cil")], { encoding: "utf8" });
+    const r = spawnSync(
+      "secilc",
+      [
+        "-M",
+        "true",
+        "-o",
+        join(d, "policy.bin"),
+        "-f",
+        join(d, "file_contexts"),
+        BASE,
+        join(d, "module.cil"),
+      ],
+      { encoding: "utf8" },
+    );
     if (r.error) throw new Error(`secilc not runnable (apt-get install secilc): ${r.error.message}`);
-    if (r.status !== 0) throw new Error(`secilc rejected the module (exit ${r.status}):\n${r.stderr}${r.stdout}\n${cil}`);
+    if (r.status !== 0)
+      throw new Error(`secilc rejected the module (exit ${r.status}):\n${r.stderr}${r.stdout}\n${cil}`);
   } finally {
     rmSync(d, { recursive: true, force: true });
   }
 }
-

@@ -31,25 +31,70 @@ test("compile --out writes one file per container / host and target", async () =
     const pol = join(ROOT, "examples/policies");
     const host = join(ROOT, "examples/host");
     const wl = join(ROOT, "examples/workloads.yaml");
-    const aa = await capture(["--target", "apparmor", "--policies", pol, host, "--workloads", wl, "--out", join(dir, "aa")]);
+    const aa = await capture([
+      "--target",
+      "apparmor",
+      "--policies",
+      pol,
+      host,
+      "--workloads",
+      wl,
+      "--out",
+      join(dir, "aa"),
+    ]);
     assert.equal(aa.code, 0, aa.err);
     const files = readdirSync(join(dir, "aa"));
-    assert.ok(files.includes("rampart-shop-nginx-nginx") && files.some(f => f.startsWith("rampart.host.")), files.join(" "));
-    assert.match(readFileSync(join(dir, "aa", "rampart-shop-nginx-nginx"), "utf8"), /^profile rampart-shop-nginx-nginx flags=/m);
-    const bpf = await capture(["--target", "bpf", "--policies", pol, "--workloads", wl, "--out", join(dir, "bpf"), "--output", "json"]);
+    assert.ok(
+      files.includes("rampart-shop-nginx-nginx") && files.some(f => f.startsWith("rampart.host.")),
+      files.join(" "),
+    );
+    assert.match(
+      readFileSync(join(dir, "aa", "rampart-shop-nginx-nginx"), "utf8"),
+      /^profile rampart-shop-nginx-nginx flags=/m,
+    );
+    const bpf = await capture([
+      "--target",
+      "bpf",
+      "--policies",
+      pol,
+      "--workloads",
+      wl,
+      "--out",
+      join(dir, "bpf"),
+      "--output",
+      "json",
+    ]);
     assert.equal(bpf.code, 0, bpf.err);
     const j = JSON.parse(readFileSync(join(dir, "bpf", "rampart-shop-nginx-nginx.bpf.json"), "utf8"));
     assert.ok(Array.isArray(j.rules) && typeof j.workload.bytes === "string");
-    const se = await capture(["--target", "selinux", "--policies", host, pol, "--workloads", wl, "--out", join(dir, "se")]);
+    const se = await capture([
+      "--target",
+      "selinux",
+      "--policies",
+      host,
+      pol,
+      "--workloads",
+      wl,
+      "--out",
+      join(dir, "se"),
+    ]);
     assert.equal(se.code, 0, se.err);
-    assert.ok(readdirSync(join(dir, "se")).some(f => f.endsWith(".cil")) && readdirSync(join(dir, "se")).some(f => f.endsWith(".fc")));
+    assert.ok(
+      readdirSync(join(dir, "se")).some(f => f.endsWith(".cil")) &&
+        readdirSync(join(dir, "se")).some(f => f.endsWith(".fc")),
+    );
   } finally {
     rmSync(dir, { recursive: true, force: true });
   }
 });
 
 test("compile to stdout with separators; compile errors name the rule and exit 1; usage errors exit 2", async () => {
-  const s = await capture(["--target", "bpf", "--policies", join(ROOT, "examples/policies/ksp-process.yaml")]);
+  const s = await capture([
+    "--target",
+    "bpf",
+    "--policies",
+    join(ROOT, "examples/policies/ksp-process.yaml"),
+  ]);
   assert.equal(s.code, 0, s.err);
   assert.match(s.out, /^### rampart compile: bpf .*\.bpf\.txt — container /m);
   const dir = mkdtempSync(join(tmpdir(), "rampart-compile-"));
@@ -61,7 +106,10 @@ test("compile to stdout with separators; compile errors name the rule and exit 1
     );
     const bad = await capture(["--target", "bpf", "--policies", f]);
     assert.equal(bad.code, 1, bad.err);
-    assert.match(bad.err, /container .*: bpf: KubeArmorPolicy default\/glob spec\.file\.matchPatterns\[0\]: .*63.* \[glob-unsupported\]/);
+    assert.match(
+      bad.err,
+      /container .*: bpf: KubeArmorPolicy default\/glob spec\.file\.matchPatterns\[0\]: .*63.* \[glob-unsupported\]/,
+    );
   } finally {
     rmSync(dir, { recursive: true, force: true });
   }

@@ -57,7 +57,12 @@ interface Artifact {
   json: unknown;
 }
 
-const clean = (s: string) => s.toLowerCase().replace(/[^a-z0-9._-]+/g, "_").replace(/^[._-]+/, "").slice(0, 100) || "x";
+const clean = (s: string) =>
+  s
+    .toLowerCase()
+    .replace(/[^a-z0-9._-]+/g, "_")
+    .replace(/^[._-]+/, "")
+    .slice(0, 100) || "x";
 
 function artifactName(e: EffectivePolicy): string {
   const base = appArmorProfileName(e);
@@ -73,7 +78,8 @@ export async function run(argv: string[]): Promise<number> {
   if (args.error) return usage(args.error);
   if (args.paths.length) return usage(`unexpected argument ${args.paths[0]} (use --policies / --workloads)`);
   const target = args.flags["--target"];
-  if (target !== "apparmor" && target !== "bpf" && target !== "selinux") return usage("--target must be apparmor, bpf or selinux");
+  if (target !== "apparmor" && target !== "bpf" && target !== "selinux")
+    return usage("--target must be apparmor, bpf or selinux");
   const output = String(args.flags["--output"] ?? args.flags["-o"] ?? "text");
   if (output !== "text" && output !== "json") return usage(`--output must be text or json, not "${output}"`);
   const outDir = typeof args.flags["--out"] === "string" ? args.flags["--out"] : undefined;
@@ -96,7 +102,13 @@ export async function run(argv: string[]): Promise<number> {
       try {
         text = readFileSync(f, "utf8");
       } catch (err) {
-        problems.push({ level: "error", file: f, document: 0, path: "", message: `cannot read file: ${(err as Error).message}` });
+        problems.push({
+          level: "error",
+          file: f,
+          document: 0,
+          path: "",
+          message: `cannot read file: ${(err as Error).message}`,
+        });
         continue;
       }
       const w = readWorkloads(text, f);
@@ -128,7 +140,18 @@ export async function run(argv: string[]): Promise<number> {
         continue;
       }
       note(r);
-      artifacts.push({ target, for: who, name, files: [{ file: name, content: r.value.text }], json: { profile: r.value.name, children: r.value.children, sha256: r.value.sha256, text: r.value.text } });
+      artifacts.push({
+        target,
+        for: who,
+        name,
+        files: [{ file: name, content: r.value.text }],
+        json: {
+          profile: r.value.name,
+          children: r.value.children,
+          sha256: r.value.sha256,
+          text: r.value.text,
+        },
+      });
     } else if (target === "bpf") {
       const r = compileBpf(e);
       if (!r.ok) {
@@ -138,8 +161,15 @@ export async function run(argv: string[]): Promise<number> {
       }
       note(r);
       const json = ruleSetToJson(r.value);
-      const content = output === "json" ? JSON.stringify(json, null, 2) + "\n" : formatRuleSet(r.value) + "\n";
-      artifacts.push({ target, for: who, name, files: [{ file: `${name}.bpf.${output === "json" ? "json" : "txt"}`, content }], json });
+      const content =
+        output === "json" ? JSON.stringify(json, null, 2) + "\n" : formatRuleSet(r.value) + "\n";
+      artifacts.push({
+        target,
+        for: who,
+        name,
+        files: [{ file: `${name}.bpf.${output === "json" ? "json" : "txt"}`, content }],
+        json,
+      });
     } else {
       if (e.target.kind !== "host") {
         skipped++;
@@ -161,7 +191,12 @@ export async function run(argv: string[]): Promise<number> {
           { file: `${base}.cil`, content: r.value.cil },
           { file: `${base}.fc`, content: r.value.fileContexts },
         ],
-        json: { module: r.value.name, sha256: r.value.sha256, cil: r.value.cil, fileContexts: r.value.fileContexts },
+        json: {
+          module: r.value.name,
+          sha256: r.value.sha256,
+          cil: r.value.cil,
+          fileContexts: r.value.fileContexts,
+        },
       });
     }
   }
@@ -175,13 +210,24 @@ export async function run(argv: string[]): Promise<number> {
       return 1;
     }
     const n = artifacts.reduce((k, a) => k + a.files.length, 0);
-    process.stdout.write(`${artifacts.length} ${target} artifact(s), ${n} file(s) written to ${outDir}${skipped ? ` (${skipped} container(s) skipped: SELinux handles hosts only)` : ""}\n`);
+    process.stdout.write(
+      `${artifacts.length} ${target} artifact(s), ${n} file(s) written to ${outDir}${skipped ? ` (${skipped} container(s) skipped: SELinux handles hosts only)` : ""}\n`,
+    );
   } else if (output === "json") {
-    process.stdout.write(JSON.stringify(artifacts.map(a => ({ target: a.target, for: a.for, name: a.name, ...(a.json as object) })), null, 2) + "\n");
+    process.stdout.write(
+      JSON.stringify(
+        artifacts.map(a => ({ target: a.target, for: a.for, name: a.name, ...(a.json as object) })),
+        null,
+        2,
+      ) + "\n",
+    );
   } else {
     const parts: string[] = [];
     for (const a of artifacts) {
-      for (const f of a.files) parts.push(`### rampart compile: ${a.target} ${f.file} — ${a.for} ###\n${f.content.endsWith("\n") ? f.content : f.content + "\n"}`);
+      for (const f of a.files)
+        parts.push(
+          `### rampart compile: ${a.target} ${f.file} — ${a.for} ###\n${f.content.endsWith("\n") ? f.content : f.content + "\n"}`,
+        );
     }
     if (skipped) parts.push(`### ${skipped} container(s) skipped: SELinux handles hosts only ###\n`);
     process.stdout.write(parts.join("\n"));

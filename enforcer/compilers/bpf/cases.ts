@@ -32,7 +32,18 @@ export function rng(seed: number): () => number {
 const COMPONENTS = ["a", "b", "c", "bin", "x.y", "é"];
 const SOURCES = ["/bin/sh", "/bin/cat", "/usr/bin/a"];
 const ACTIONS: Action[] = ["Allow", "Audit", "Block"];
-const PROTOCOLS: Protocol[] = ["tcp", "udp", "icmp", "icmpv6", "raw", "stream", "dgram", "all", "sctp", "packet"];
+const PROTOCOLS: Protocol[] = [
+  "tcp",
+  "udp",
+  "icmp",
+  "icmpv6",
+  "raw",
+  "stream",
+  "dgram",
+  "all",
+  "sctp",
+  "packet",
+];
 const CAPS: Capability[] = ["net_raw", "chown", "sys_admin", "kill"];
 const GLOB_PARTS = ["*", "**", "?", "[ab]", "[^a]", "b*", "*c", "[a-c]", "{a,b}", "{x.y,bin/c}", "x{,a}"];
 
@@ -61,7 +72,12 @@ export function generateCases(seed = 1, policies = 600, eventsPerPolicy = 20): G
     if (chance(0.2)) c.push(pick(GLOB_PARTS));
     return "/" + c.join("/");
   };
-  const sources = () => (chance(0.6) ? [] : chance(0.8) ? [pick(SOURCES)] : [pick(SOURCES), pick(SOURCES)].filter((v, i, a) => a.indexOf(v) === i));
+  const sources = () =>
+    chance(0.6)
+      ? []
+      : chance(0.8)
+        ? [pick(SOURCES)]
+        : [pick(SOURCES), pick(SOURCES)].filter((v, i, a) => a.indexOf(v) === i);
   const opts = () => ({
     fromSource: sources(),
     ownerOnly: chance(0.2),
@@ -73,16 +89,28 @@ export function generateCases(seed = 1, policies = 600, eventsPerPolicy = 20): G
     const kind = r();
     if (kind < 0.35) {
       const t = r();
-      const m = t < 0.35 ? path(aPath()) : t < 0.7 ? dir(aDir(), chance(0.5)) : t < 0.85 ? pattern(aGlob()) : null;
+      const m =
+        t < 0.35 ? path(aPath()) : t < 0.7 ? dir(aDir(), chance(0.5)) : t < 0.85 ? pattern(aGlob()) : null;
       return m ? file(action, m, opts()) : file(action, path(aPath()), opts());
     }
     if (kind < 0.7) {
       const t = r();
       const o = opts();
-      const m = t < 0.3 ? path(aPath()) : t < 0.6 ? dir(aDir(), chance(0.5)) : t < 0.8 ? pattern(aGlob()) : execname(pick(COMPONENTS));
+      const m =
+        t < 0.3
+          ? path(aPath())
+          : t < 0.6
+            ? dir(aDir(), chance(0.5))
+            : t < 0.8
+              ? pattern(aGlob())
+              : execname(pick(COMPONENTS));
       return proc(action, m, { ...o, readOnly: false });
     }
-    if (kind < 0.87) return net(action, pick(PROTOCOLS), { fromSource: sources(), ...(chance(0.15) ? { pts: chance(0.5) } : {}) });
+    if (kind < 0.87)
+      return net(action, pick(PROTOCOLS), {
+        fromSource: sources(),
+        ...(chance(0.15) ? { pts: chance(0.5) } : {}),
+      });
     return cap(action, pick(CAPS), { fromSource: sources() });
   };
   const out: GeneratedCase[] = [];
@@ -91,14 +119,17 @@ export function generateCases(seed = 1, policies = 600, eventsPerPolicy = 20): G
     const state = chance(0.8) ? "enabled" : chance(0.5) ? "audited" : "disabled";
     const policy = effective(rules, {
       state,
-      postures: { file: chance(0.5) ? "block" : "audit", network: chance(0.5) ? "block" : "audit", capabilities: chance(0.5) ? "block" : "audit" },
+      postures: {
+        file: chance(0.5) ? "block" : "audit",
+        network: chance(0.5) ? "block" : "audit",
+        capabilities: chance(0.5) ? "block" : "audit",
+      },
     });
     const events = generateEvents(rules, r, eventsPerPolicy);
     out.push({ policy, events });
   }
   return out;
 }
-
 
 /** Events aimed at a policy's rules (their category, a resource near them, their sources). */
 export function generateEvents(rules: Rule[], r: () => number, count: number): OracleEvent[] {
@@ -124,23 +155,37 @@ export function generateEvents(rules: Rule[], r: () => number, count: number): O
         : target?.category === "process" || target?.category === "file" || target?.category === "network"
           ? target.category
           : pick(["process", "file", "network", "capability"] as const);
-    const targetSources = target && target.category !== "syscalls" && "fromSource" in target ? (target.fromSource as string[]) : [];
+    const targetSources =
+      target && target.category !== "syscalls" && "fromSource" in target
+        ? (target.fromSource as string[])
+        : [];
     const base = {
-      source: targetSources.length && chance(0.6) ? pick(targetSources) : chance(0.6) ? pick(SOURCES) : undefined,
+      source:
+        targetSources.length && chance(0.6) ? pick(targetSources) : chance(0.6) ? pick(SOURCES) : undefined,
       tty: chance(0.5),
     };
     if (op === "network") {
       const want = target?.category === "network" && chance(0.7) ? target.protocol : undefined;
       const t = want && SOCK_TYPE_NUM[want] !== undefined ? want : pick(Object.keys(SOCK_TYPE_NUM));
-      const pr = want && IPPROTO_NUM[want] !== undefined ? want : chance(0.8) ? pick(Object.keys(IPPROTO_NUM)) : undefined;
+      const pr =
+        want && IPPROTO_NUM[want] !== undefined
+          ? want
+          : chance(0.8)
+            ? pick(Object.keys(IPPROTO_NUM))
+            : undefined;
       events.push({ operation: op, ...base, sockType: t, ...(pr ? { protocol: pr } : {}) });
     } else if (op === "capability") {
-      events.push({ operation: op, ...base, capability: target?.category === "capabilities" && chance(0.7) ? target.capability : pick(CAPS) });
+      events.push({
+        operation: op,
+        ...base,
+        capability: target?.category === "capabilities" && chance(0.7) ? target.capability : pick(CAPS),
+      });
     } else {
       let pth = aPath(1, 5);
       const m = target && "match" in target && chance(0.85) ? target.match : undefined;
       if (m?.type === "path") pth = chance(0.7) ? m.path : m.path + "/" + pick(COMPONENTS);
-      else if (m?.type === "dir") pth = m.dir === "/" ? aPath() : chance(0.2) ? m.dir.slice(0, -1) : m.dir + comps(1, 3).join("/");
+      else if (m?.type === "dir")
+        pth = m.dir === "/" ? aPath() : chance(0.2) ? m.dir.slice(0, -1) : m.dir + comps(1, 3).join("/");
       else if (m?.type === "execname") pth = aDir() + m.name;
       else if (m?.type === "pattern") {
         pth = m.pattern.replace(/\{([^}]*)\}|\*\*|\*|\?|\[\^?[^\]]*\]/g, (_all, alts: string | undefined) =>
@@ -148,7 +193,14 @@ export function generateEvents(rules: Rule[], r: () => number, count: number): O
         );
       }
       const uid = chance(0.5) ? 0 : 1000;
-      events.push({ operation: op, ...base, path: pth, uid, ownerUid: chance(0.5) ? uid : 4242, write: op === "file" && chance(0.5) });
+      events.push({
+        operation: op,
+        ...base,
+        path: pth,
+        uid,
+        ownerUid: chance(0.5) ? uid : 4242,
+        write: op === "file" && chance(0.5),
+      });
     }
   }
   return events;
@@ -179,10 +231,20 @@ export function caseFile(seed = 1, policies = 600, eventsPerPolicy = 20): unknow
             category: ev.operation,
             path: ev.path !== undefined ? Buffer.from(ev.path, "utf8").toString("hex") : undefined,
             source_hash: ev.source ? "0x" + hashString(ev.source).toString(16) : "0x0",
-            slot: (ev.operation === "file" && ev.write ? 1 : 0) | ((ev.operation === "file" || ev.operation === "process") && ev.uid !== undefined && ev.uid === ev.ownerUid ? 2 : 0) | (ev.tty ? 4 : 0),
+            slot:
+              (ev.operation === "file" && ev.write ? 1 : 0) |
+              ((ev.operation === "file" || ev.operation === "process") &&
+              ev.uid !== undefined &&
+              ev.uid === ev.ownerUid
+                ? 2
+                : 0) |
+              (ev.tty ? 4 : 0),
             ip_protocol: ev.protocol ? IPPROTO_NUM[ev.protocol] : 0,
             sock_type: ev.sockType ? SOCK_TYPE_NUM[ev.sockType] : 0,
-            capability: ev.capability !== undefined ? (CAPABILITIES as readonly string[]).indexOf(ev.capability) : undefined,
+            capability:
+              ev.capability !== undefined
+                ? (CAPABILITIES as readonly string[]).indexOf(ev.capability)
+                : undefined,
           },
           expected: {
             verdict: VERDICT_CODE[d.verdict],
@@ -194,5 +256,10 @@ export function caseFile(seed = 1, policies = 600, eventsPerPolicy = 20): unknow
       }),
     });
   }
-  return { format: "rampart-bpf-cases/1", seed, note: "keys carry workload=0 generation=0; set both before loading", workloads };
+  return {
+    format: "rampart-bpf-cases/1",
+    seed,
+    note: "keys carry workload=0 generation=0; set both before loading",
+    workloads,
+  };
 }

@@ -8,7 +8,13 @@ import type { Action, EffectivePolicy, Rule } from "../../model/types.js";
 import { CAPABILITIES } from "../../model/types.js";
 import type { CompileError, CompileResult } from "../errors.js";
 import { depthOf, ruleVerdict } from "../oracle.js";
-import { GLOB_MAX_PER_ANCHOR, GLOB_MAX_PER_WORKLOAD, nfaTablesFor, parseGlobs, type CompiledGlob } from "./glob.js";
+import {
+  GLOB_MAX_PER_ANCHOR,
+  GLOB_MAX_PER_WORKLOAD,
+  nfaTablesFor,
+  parseGlobs,
+  type CompiledGlob,
+} from "./glob.js";
 import { hashStringFast } from "./hash.js";
 import {
   type GlobAnchorVal,
@@ -124,7 +130,8 @@ export function pathProblem(p: string, what: "path" | "dir" | "source"): string 
   if (p.includes("\0")) return `${what} contains a NUL byte`;
   if (Buffer.byteLength(p, "utf8") >= MAX_PATH) return `${what} is longer than ${MAX_PATH - 1} bytes`;
   if (what === "dir" && !p.endsWith("/")) return `directory ${q(p)} does not end with /`;
-  if (what !== "dir" && p.endsWith("/") && p !== "/") return `${what} ${q(p)} ends with /: use matchDirectories`;
+  if (what !== "dir" && p.endsWith("/") && p !== "/")
+    return `${what} ${q(p)} ends with /: use matchDirectories`;
   const inner = what === "dir" ? p.slice(0, -1) : p;
   if (inner.includes("//") || /\/\.\.?(\/|$)/.test(inner + (what === "dir" ? "/" : ""))) {
     return `${what} ${q(p)} is not canonical (//, /./ or /../ never match a resolved path)`;
@@ -137,7 +144,17 @@ export function compileBpf(policy: EffectivePolicy): CompileResult<BpfRuleSet> {
   const errors: CompileError[] = [];
   const warnings: CompileError[] = [];
   const groups = new Map<string, Group>();
-  const globGroups = new Map<string, { cat: "process" | "file"; anchor: string; src: string; pattern: string; glob: CompiledGlob & { text: string }; members: Group["members"] }>();
+  const globGroups = new Map<
+    string,
+    {
+      cat: "process" | "file";
+      anchor: string;
+      src: string;
+      pattern: string;
+      glob: CompiledGlob & { text: string };
+      members: Group["members"];
+    }
+  >();
   const seen = new Map<bigint, string>(); // hash → string, for collision detection
   const disabled = policy.state === "disabled";
   let flags = 0;
@@ -148,17 +165,38 @@ export function compileBpf(policy: EffectivePolicy): CompileResult<BpfRuleSet> {
     const h = hashStringFast(s);
     const prev = seen.get(h);
     if (prev !== undefined && prev !== s) {
-      errors.push({ target: "bpf", code: "hash-collision", message: `${q(s)} and ${q(prev)} share FNV-1a hash ${h.toString(16)}`, origin: rule.origin });
+      errors.push({
+        target: "bpf",
+        code: "hash-collision",
+        message: `${q(s)} and ${q(prev)} share FNV-1a hash ${h.toString(16)}`,
+        origin: rule.origin,
+      });
     }
     seen.set(h, s);
     return h;
   };
   /** `key` is the hashed string (or the number) itself, so equal strings always share one entry. */
-  const add = (kind: number, key: string, hash: bigint, src: string, srcHash: bigint, text: string, id: number, rule: Rule, far: boolean) => {
+  const add = (
+    kind: number,
+    key: string,
+    hash: bigint,
+    src: string,
+    srcHash: bigint,
+    text: string,
+    id: number,
+    rule: Rule,
+    far: boolean,
+  ) => {
     const k = `${kind}\0${key}\0${src}`;
     let g = groups.get(k);
     if (!g) {
-      g = { kind, hash, source: srcHash, label: `${KIND_NAME[kind]} ${text}${src ? ` from ${q(src)}` : ""}`, members: [] };
+      g = {
+        kind,
+        hash,
+        source: srcHash,
+        label: `${KIND_NAME[kind]} ${text}${src ? ` from ${q(src)}` : ""}`,
+        members: [],
+      };
       groups.set(k, g);
     }
     g.members.push({ id, rule, far });
@@ -167,10 +205,16 @@ export function compileBpf(policy: EffectivePolicy): CompileResult<BpfRuleSet> {
 
   policy.rules.forEach((rule, index) => {
     const id = index + 1;
-    const err = (code: string, message: string) => errors.push({ target: "bpf", code, message, origin: rule.origin });
+    const err = (code: string, message: string) =>
+      errors.push({ target: "bpf", code, message, origin: rule.origin });
     if (rule.category === "syscalls") return; // audit-only; matched in user space against telemetry
     if (rule.category === "dns" || rule.category === "device") {
-      warnings.push({ target: "bpf", code: `${rule.category}-not-compiled`, message: `${rule.category} rules are not enforced by the BPF rule maps`, origin: rule.origin });
+      warnings.push({
+        target: "bpf",
+        code: `${rule.category}-not-compiled`,
+        message: `${rule.category} rules are not enforced by the BPF rule maps`,
+        origin: rule.origin,
+      });
       return;
     }
     if (disabled && rule.action !== "Audit") return;
@@ -189,21 +233,50 @@ export function compileBpf(policy: EffectivePolicy): CompileResult<BpfRuleSet> {
         const proc = rule.category === "process";
         flags |= proc ? WL.HAS_PROC : WL.HAS_FILE;
         if (proc && rule.allowedArgs && rule.allowedArgs.length > 0) {
-          warnings.push({ target: "bpf", code: "allowed-args-ignored", message: "allowedArgs is not enforced by the BPF rule maps; the rule applies to every argument list", origin: rule.origin });
+          warnings.push({
+            target: "bpf",
+            code: "allowed-args-ignored",
+            message:
+              "allowedArgs is not enforced by the BPF rule maps; the rule applies to every argument list",
+            origin: rule.origin,
+          });
         }
         const m = rule.match;
         if (m.type === "path") {
           const p = pathProblem(m.path, "path");
           if (p) err("bad-path", p);
-          else add(proc ? KIND.PROC_EXACT : KIND.FILE_EXACT, m.path, hashOf(m.path, rule), src, srcHash, q(m.path), id, rule, false);
+          else
+            add(
+              proc ? KIND.PROC_EXACT : KIND.FILE_EXACT,
+              m.path,
+              hashOf(m.path, rule),
+              src,
+              srcHash,
+              q(m.path),
+              id,
+              rule,
+              false,
+            );
         } else if (m.type === "execname") {
-          if (!m.name || m.name.includes("/") || m.name.includes("\0") || Buffer.byteLength(m.name) >= 256) err("bad-execname", `execname ${q(m.name)} must be a bare file name`);
-          else add(KIND.PROC_EXECNAME, m.name, hashOf(m.name, rule), src, srcHash, q(m.name), id, rule, false);
+          if (!m.name || m.name.includes("/") || m.name.includes("\0") || Buffer.byteLength(m.name) >= 256)
+            err("bad-execname", `execname ${q(m.name)} must be a bare file name`);
+          else
+            add(KIND.PROC_EXECNAME, m.name, hashOf(m.name, rule), src, srcHash, q(m.name), id, rule, false);
         } else if (m.type === "dir") {
           const p = pathProblem(m.dir, "dir");
           if (p) err("bad-dir", p);
           else {
-            add(proc ? KIND.PROC_DIR : KIND.FILE_DIR, m.dir, hashOf(m.dir, rule), src, srcHash, q(m.dir) + (m.recursive ? " recursive" : ""), id, rule, m.recursive);
+            add(
+              proc ? KIND.PROC_DIR : KIND.FILE_DIR,
+              m.dir,
+              hashOf(m.dir, rule),
+              src,
+              srcHash,
+              q(m.dir) + (m.recursive ? " recursive" : ""),
+              id,
+              rule,
+              m.recursive,
+            );
             if (proc) procDepths |= bit(depthOf(m.dir));
             else fileDepths |= bit(depthOf(m.dir));
           }
@@ -229,8 +302,10 @@ export function compileBpf(policy: EffectivePolicy): CompileResult<BpfRuleSet> {
         flags |= WL.HAS_NET;
         const p = rule.protocol;
         if (p === "all") add(KIND.NET_ALL, "all", 0n, src, srcHash, "all", id, rule, false);
-        else if (IPPROTO_NUM[p] !== undefined) add(KIND.NET_PROTO, p, BigInt(IPPROTO_NUM[p]!), src, srcHash, p, id, rule, false);
-        else if (SOCK_TYPE_NUM[p] !== undefined) add(KIND.NET_TYPE, p, BigInt(SOCK_TYPE_NUM[p]!), src, srcHash, p, id, rule, false);
+        else if (IPPROTO_NUM[p] !== undefined)
+          add(KIND.NET_PROTO, p, BigInt(IPPROTO_NUM[p]!), src, srcHash, p, id, rule, false);
+        else if (SOCK_TYPE_NUM[p] !== undefined)
+          add(KIND.NET_TYPE, p, BigInt(SOCK_TYPE_NUM[p]!), src, srcHash, p, id, rule, false);
         else err("bad-protocol", `unknown protocol ${q(p)}`);
       } else if (rule.category === "capabilities") {
         flags |= WL.HAS_CAP;
@@ -243,21 +318,38 @@ export function compileBpf(policy: EffectivePolicy): CompileResult<BpfRuleSet> {
 
   if (!disabled) {
     if (policy.state === "audited") flags |= WL.AUDITED;
-    if (policy.allowList.file) flags |= WL.ALLOWLIST_FILE | (policy.postures.file === "block" ? WL.POSTURE_FILE_BLOCK : 0);
-    if (policy.allowList.network) flags |= WL.ALLOWLIST_NET | (policy.postures.network === "block" ? WL.POSTURE_NET_BLOCK : 0);
-    if (policy.allowList.capabilities) flags |= WL.ALLOWLIST_CAP | (policy.postures.capabilities === "block" ? WL.POSTURE_CAP_BLOCK : 0);
+    if (policy.allowList.file)
+      flags |= WL.ALLOWLIST_FILE | (policy.postures.file === "block" ? WL.POSTURE_FILE_BLOCK : 0);
+    if (policy.allowList.network)
+      flags |= WL.ALLOWLIST_NET | (policy.postures.network === "block" ? WL.POSTURE_NET_BLOCK : 0);
+    if (policy.allowList.capabilities)
+      flags |= WL.ALLOWLIST_CAP | (policy.postures.capabilities === "block" ? WL.POSTURE_CAP_BLOCK : 0);
   }
 
   const rules: BpfRuleEntry[] = [];
   for (const g of groups.values()) {
     const t = table(g.members, SLOTS);
     if (t.verdict.every(v => v === VERDICT.NONE)) continue;
-    rules.push({ key: { workload: 0n, generation: 0, kind: g.kind, hash: g.hash, source: g.source }, val: t, label: g.label });
+    rules.push({
+      key: { workload: 0n, generation: 0, kind: g.kind, hash: g.hash, source: g.source },
+      val: t,
+      label: g.label,
+    });
   }
 
   // Globs: one entry per distinct pattern; globs sharing {category, anchor, source} are contiguous,
   // in the order of their first rule.
-  const byAnchor = new Map<string, Array<{ pattern: string; anchor: string; src: string; cat: "process" | "file"; glob: CompiledGlob & { text: string }; members: Group["members"] }>>();
+  const byAnchor = new Map<
+    string,
+    Array<{
+      pattern: string;
+      anchor: string;
+      src: string;
+      cat: "process" | "file";
+      glob: CompiledGlob & { text: string };
+      members: Group["members"];
+    }>
+  >();
   for (const gg of globGroups.values()) {
     const k = `${gg.cat}\0${gg.anchor}\0${gg.src}`;
     const list = byAnchor.get(k) ?? [];
@@ -269,37 +361,69 @@ export function compileBpf(policy: EffectivePolicy): CompileResult<BpfRuleSet> {
   for (const list of byAnchor.values()) {
     list.sort((a, b) => a.members[0]!.id - b.members[0]!.id);
     const first = globs.length;
-    const live = list.map(gg => ({ gg, t: table(gg.members, 8) })).filter(x => x.t.verdict.some(v => v !== VERDICT.NONE));
+    const live = list
+      .map(gg => ({ gg, t: table(gg.members, 8) }))
+      .filter(x => x.t.verdict.some(v => v !== VERDICT.NONE));
     if (live.length === 0) continue;
     const head = live[0]!.gg;
     if (live.length > GLOB_MAX_PER_ANCHOR) {
-      errors.push({ target: "bpf", code: "glob-limit", message: `${live.length} patterns share anchor ${q(head.anchor)}${head.src ? ` from ${q(head.src)}` : ""}; the BPF enforcer holds ${GLOB_MAX_PER_ANCHOR}`, origin: head.members[0]!.rule.origin });
+      errors.push({
+        target: "bpf",
+        code: "glob-limit",
+        message: `${live.length} patterns share anchor ${q(head.anchor)}${head.src ? ` from ${q(head.src)}` : ""}; the BPF enforcer holds ${GLOB_MAX_PER_ANCHOR}`,
+        origin: head.members[0]!.rule.origin,
+      });
       continue;
     }
     for (const { gg, t } of live) {
       const n = nfaTablesFor(gg.glob);
       globs.push({
         key: { workload: 0n, generation: 0, index: globs.length },
-        val: { verdict: t.verdict, ruleId: t.ruleId, star: n.star, npos: n.npos, anchorLen: Buffer.byteLength(gg.anchor, "utf8"), single: n.single, loop: n.loop },
+        val: {
+          verdict: t.verdict,
+          ruleId: t.ruleId,
+          star: n.star,
+          npos: n.npos,
+          anchorLen: Buffer.byteLength(gg.anchor, "utf8"),
+          single: n.single,
+          loop: n.loop,
+        },
         label: `${gg.cat === "process" ? "PROC" : "FILE"}_GLOB ${q(gg.pattern)}${gg.src ? ` from ${q(gg.src)}` : ""}`,
       });
     }
     const kind = head.cat === "process" ? KIND.PROC_GLOB_ANCHOR : KIND.FILE_GLOB_ANCHOR;
     anchors.push({
-      key: { workload: 0n, generation: 0, kind, hash: hashStringFast(head.anchor), source: head.src ? hashStringFast(head.src) : 0n },
+      key: {
+        workload: 0n,
+        generation: 0,
+        kind,
+        hash: hashStringFast(head.anchor),
+        source: head.src ? hashStringFast(head.src) : 0n,
+      },
       val: { first, count: globs.length - first },
       label: `${KIND_NAME[kind]} ${q(head.anchor)}${head.src ? ` from ${q(head.src)}` : ""}`,
     });
   }
   if (globs.length > GLOB_MAX_PER_WORKLOAD) {
-    errors.push({ target: "bpf", code: "glob-limit", message: `${globs.length} patterns; the BPF enforcer holds ${GLOB_MAX_PER_WORKLOAD} per workload` });
+    errors.push({
+      target: "bpf",
+      code: "glob-limit",
+      message: `${globs.length} patterns; the BPF enforcer holds ${GLOB_MAX_PER_WORKLOAD} per workload`,
+    });
   }
   if (errors.length > 0) return { ok: false, errors };
   return {
     ok: true,
     warnings,
     value: {
-      workload: { generation: 0, flags, procDepths, fileDepths, ruleCount: rules.length, globCount: globs.length },
+      workload: {
+        generation: 0,
+        flags,
+        procDepths,
+        fileDepths,
+        ruleCount: rules.length,
+        globCount: globs.length,
+      },
       rules,
       anchors,
       globs,
@@ -343,19 +467,39 @@ export function describeSlots(verdict: number[], ruleId: number[]): string {
 }
 
 function flagNames(flags: number): string {
-  return Object.entries(WL).filter(([, v]) => flags & v).map(([k]) => k).join("|") || "0";
+  return (
+    Object.entries(WL)
+      .filter(([, v]) => flags & v)
+      .map(([k]) => k)
+      .join("|") || "0"
+  );
 }
 
 /** Readable text form of a rule set (the CLI's --output text). */
 export function formatRuleSet(rs: BpfRuleSet): string {
   const lines: string[] = [];
   const w = rs.workload;
-  lines.push(`workload flags=${flagNames(w.flags)} proc_depths=0x${w.procDepths.toString(16)} file_depths=0x${w.fileDepths.toString(16)} rules=${w.ruleCount} globs=${w.globCount}`);
-  for (const e of rs.rules) lines.push(`rule  ${e.label}  hash=0x${e.key.hash.toString(16)} src=0x${e.key.source.toString(16)}  ${describeSlots(e.val.verdict, e.val.ruleId)}`);
-  for (const e of rs.anchors) lines.push(`anchor ${e.label}  hash=0x${e.key.hash.toString(16)} globs=[${e.val.first}..${e.val.first + e.val.count})`);
-  for (const e of rs.globs) lines.push(`glob#${e.key.index} ${e.label}  npos=${e.val.npos} anchor_len=${e.val.anchorLen}  ${describeSlots(e.val.verdict, e.val.ruleId)}`);
+  lines.push(
+    `workload flags=${flagNames(w.flags)} proc_depths=0x${w.procDepths.toString(16)} file_depths=0x${w.fileDepths.toString(16)} rules=${w.ruleCount} globs=${w.globCount}`,
+  );
+  for (const e of rs.rules)
+    lines.push(
+      `rule  ${e.label}  hash=0x${e.key.hash.toString(16)} src=0x${e.key.source.toString(16)}  ${describeSlots(e.val.verdict, e.val.ruleId)}`,
+    );
+  for (const e of rs.anchors)
+    lines.push(
+      `anchor ${e.label}  hash=0x${e.key.hash.toString(16)} globs=[${e.val.first}..${e.val.first + e.val.count})`,
+    );
+  for (const e of rs.globs)
+    lines.push(
+      `glob#${e.key.index} ${e.label}  npos=${e.val.npos} anchor_len=${e.val.anchorLen}  ${describeSlots(e.val.verdict, e.val.ruleId)}`,
+    );
   lines.push("rule ids:");
-  rs.ruleTable.forEach((r, i) => lines.push(`  #${i + 1} ${r.origin.kind} ${r.origin.namespace ? r.origin.namespace + "/" : ""}${r.origin.name} ${r.origin.path} (${r.category} ${r.action})`));
+  rs.ruleTable.forEach((r, i) =>
+    lines.push(
+      `  #${i + 1} ${r.origin.kind} ${r.origin.namespace ? r.origin.namespace + "/" : ""}${r.origin.name} ${r.origin.path} (${r.category} ${r.action})`,
+    ),
+  );
   return lines.join("\n");
 }
 
@@ -364,10 +508,45 @@ export function ruleSetToJson(rs: BpfRuleSet): unknown {
   const hex = (b: bigint) => "0x" + b.toString(16);
   const bin = toBinary(rs);
   return {
-    workload: { ...rs.workload, procDepths: hex(rs.workload.procDepths), fileDepths: hex(rs.workload.fileDepths), bytes: bin.workload.toString("hex") },
-    rules: rs.rules.map((e, i) => ({ label: e.label, kind: KIND_NAME[e.key.kind], hash: hex(e.key.hash), source: hex(e.key.source), slots: describeSlots(e.val.verdict, e.val.ruleId), key: bin.rules[i]!.key.toString("hex"), value: bin.rules[i]!.value.toString("hex") })),
-    anchors: rs.anchors.map((e, i) => ({ label: e.label, kind: KIND_NAME[e.key.kind], hash: hex(e.key.hash), source: hex(e.key.source), first: e.val.first, count: e.val.count, key: bin.anchors[i]!.key.toString("hex"), value: bin.anchors[i]!.value.toString("hex") })),
-    globs: rs.globs.map((e, i) => ({ label: e.label, index: e.key.index, npos: e.val.npos, anchorLen: e.val.anchorLen, slots: describeSlots(e.val.verdict, e.val.ruleId), key: bin.globs[i]!.key.toString("hex"), value: bin.globs[i]!.value.toString("hex") })),
-    ruleTable: rs.ruleTable.map((r, i) => ({ id: i + 1, category: r.category, action: r.action, origin: r.origin })),
+    workload: {
+      ...rs.workload,
+      procDepths: hex(rs.workload.procDepths),
+      fileDepths: hex(rs.workload.fileDepths),
+      bytes: bin.workload.toString("hex"),
+    },
+    rules: rs.rules.map((e, i) => ({
+      label: e.label,
+      kind: KIND_NAME[e.key.kind],
+      hash: hex(e.key.hash),
+      source: hex(e.key.source),
+      slots: describeSlots(e.val.verdict, e.val.ruleId),
+      key: bin.rules[i]!.key.toString("hex"),
+      value: bin.rules[i]!.value.toString("hex"),
+    })),
+    anchors: rs.anchors.map((e, i) => ({
+      label: e.label,
+      kind: KIND_NAME[e.key.kind],
+      hash: hex(e.key.hash),
+      source: hex(e.key.source),
+      first: e.val.first,
+      count: e.val.count,
+      key: bin.anchors[i]!.key.toString("hex"),
+      value: bin.anchors[i]!.value.toString("hex"),
+    })),
+    globs: rs.globs.map((e, i) => ({
+      label: e.label,
+      index: e.key.index,
+      npos: e.val.npos,
+      anchorLen: e.val.anchorLen,
+      slots: describeSlots(e.val.verdict, e.val.ruleId),
+      key: bin.globs[i]!.key.toString("hex"),
+      value: bin.globs[i]!.value.toString("hex"),
+    })),
+    ruleTable: rs.ruleTable.map((r, i) => ({
+      id: i + 1,
+      category: r.category,
+      action: r.action,
+      origin: r.origin,
+    })),
   };
 }

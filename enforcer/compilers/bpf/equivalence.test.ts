@@ -19,7 +19,8 @@ test("lookupModel(decode(compile(policy)), event) == oracle(policy, event) on 12
   let byPosture = 0;
   for (const c of cases) {
     const res = compileBpf(c.policy);
-    if (!res.ok) assert.fail(`compile failed: ${JSON.stringify(res.errors)}\n${JSON.stringify(c.policy.rules)}`);
+    if (!res.ok)
+      assert.fail(`compile failed: ${JSON.stringify(res.errors)}\n${JSON.stringify(c.policy.rules)}`);
     compiled++;
     const bin = toBinary(res.value);
     for (const list of [bin.rules, bin.anchors, bin.globs]) {
@@ -30,10 +31,26 @@ test("lookupModel(decode(compile(policy)), event) == oracle(policy, event) on 12
     for (const ev of c.events) {
       const want = decide(c.policy, ev);
       const got = lookupModel(maps, ev);
-      const w = { verdict: want.verdict, ruleId: want.ruleIndex !== undefined ? want.ruleIndex + 1 : 0, defaultPosture: want.defaultPosture, wouldBlock: want.wouldBlock ?? false };
-      const g = { verdict: got.verdict, ruleId: got.ruleId, defaultPosture: got.defaultPosture, wouldBlock: got.wouldBlock ?? false };
+      const w = {
+        verdict: want.verdict,
+        ruleId: want.ruleIndex !== undefined ? want.ruleIndex + 1 : 0,
+        defaultPosture: want.defaultPosture,
+        wouldBlock: want.wouldBlock ?? false,
+      };
+      const g = {
+        verdict: got.verdict,
+        ruleId: got.ruleId,
+        defaultPosture: got.defaultPosture,
+        wouldBlock: got.wouldBlock ?? false,
+      };
       if (JSON.stringify(w) !== JSON.stringify(g)) {
-        assert.fail(`mismatch\nrules: ${JSON.stringify(c.policy.rules.map(r => ({ ...r, origin: undefined })), null, 0)}\nstate: ${c.policy.state} postures ${JSON.stringify(c.policy.postures)} allowList ${JSON.stringify(c.policy.allowList)}\nevent: ${JSON.stringify(ev)}\noracle: ${JSON.stringify(w)} (${want.reason})\nmodel:  ${JSON.stringify(g)}`);
+        assert.fail(
+          `mismatch\nrules: ${JSON.stringify(
+            c.policy.rules.map(r => ({ ...r, origin: undefined })),
+            null,
+            0,
+          )}\nstate: ${c.policy.state} postures ${JSON.stringify(c.policy.postures)} allowList ${JSON.stringify(c.policy.allowList)}\nevent: ${JSON.stringify(ev)}\noracle: ${JSON.stringify(w)} (${want.reason})\nmodel:  ${JSON.stringify(g)}`,
+        );
       }
       pairs++;
       verdicts[want.verdict]++;
@@ -45,5 +62,7 @@ test("lookupModel(decode(compile(policy)), event) == oracle(policy, event) on 12
   // The generator must exercise every outcome, or the agreement proves little.
   assert.ok(verdicts.Allow > 500 && verdicts.Audit > 500 && verdicts.Block > 500, JSON.stringify(verdicts));
   assert.ok(byRule > 3000 && byPosture > 500, `${byRule} ${byPosture}`);
-  console.log(`equivalence: ${pairs} pairs over ${compiled} policies; verdicts ${JSON.stringify(verdicts)}; decided by rule ${byRule}, by posture ${byPosture}`);
+  console.log(
+    `equivalence: ${pairs} pairs over ${compiled} policies; verdicts ${JSON.stringify(verdicts)}; decided by rule ${byRule}, by posture ${byPosture}`,
+  );
 });

@@ -37,7 +37,8 @@ export function parseGlob(pattern: string): CompiledGlob | string {
   if (!pattern.startsWith("/")) return "pattern must be an absolute path (start with /)";
   if (pattern.includes("\0")) return "pattern contains a NUL byte";
   if (pattern.includes("\n") || pattern.includes("\r")) return "pattern contains a line break";
-  if (pattern.includes("{") || pattern.includes("}")) return "alternation {a,b} must be expanded first (parseGlobs)";
+  if (pattern.includes("{") || pattern.includes("}"))
+    return "alternation {a,b} must be expanded first (parseGlobs)";
   if (pattern.includes("\\")) return "backslash escapes are not supported by the BPF enforcer";
   if (Buffer.byteLength(pattern, "utf8") > 4095) return "pattern longer than 4,095 bytes";
   const bytes = Buffer.from(pattern, "utf8");
@@ -189,14 +190,18 @@ export function nfaTables(g: CompiledGlob): NfaTables {
 }
 
 /** Run the NFA exactly as the kernel does (see rules.h). */
-export function nfaRun(t: { star: bigint; single: bigint[]; loop: bigint[]; npos: number }, bytes: Uint8Array, from: number): boolean {
+export function nfaRun(
+  t: { star: bigint; single: bigint[]; loop: bigint[]; npos: number },
+  bytes: Uint8Array,
+  from: number,
+): boolean {
   const M = 0xffffffffffffffffn;
   let d = 1n;
   d |= (d << 1n) & t.star;
   for (let i = from; i < bytes.length; i++) {
     const c = bytes[i]!;
-    d = (((d << 1n) & M) & t.single[c]!) | (d & t.loop[c]!);
-    d |= ((d << 1n) & M) & t.star;
+    d = ((d << 1n) & M & t.single[c]!) | (d & t.loop[c]!);
+    d |= (d << 1n) & M & t.star;
     if (d === 0n) break;
   }
   return (d & (1n << BigInt(t.npos))) !== 0n;

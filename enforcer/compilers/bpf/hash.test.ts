@@ -25,9 +25,11 @@ test("FNV-1a 64 test vectors (shared with bpf/include/rules.h and the Rust mirro
 
 test("fast and BigInt implementations agree on random strings, incl. UTF-8", () => {
   let seed = 7;
-  const rnd = () => ((seed = (seed * 1103515245 + 12345) >>> 0) / 2 ** 32);
+  const rnd = () => (seed = (seed * 1103515245 + 12345) >>> 0) / 2 ** 32;
   for (let i = 0; i < 2000; i++) {
-    const s = Array.from({ length: Math.floor(rnd() * 80) }, () => String.fromCodePoint(Math.floor(rnd() * (rnd() < 0.9 ? 128 : 0x3000)))).join("");
+    const s = Array.from({ length: Math.floor(rnd() * 80) }, () =>
+      String.fromCodePoint(Math.floor(rnd() * (rnd() < 0.9 ? 128 : 0x3000))),
+    ).join("");
     assert.equal(hashStringFast(s), hashString(s));
   }
 });

@@ -22,15 +22,20 @@ test("rules.h layout and constants match the TS mirror (cc sizeof/offsetof)", ()
     const lines: string[] = [];
     for (const [struct, def] of Object.entries(LAYOUT)) {
       lines.push(`  printf("size ${struct} %zu\\n", sizeof(struct ${struct}));`);
-      for (const field of Object.keys(def.fields)) lines.push(`  printf("off ${struct}.${field} %zu\\n", offsetof(struct ${struct}, ${field}));`);
+      for (const field of Object.keys(def.fields))
+        lines.push(`  printf("off ${struct}.${field} %zu\\n", offsetof(struct ${struct}, ${field}));`);
     }
-    for (const name of Object.keys(DEFINES)) lines.push(`  printf("def ${name} %llu\\n", (unsigned long long)(${name}));`);
+    for (const name of Object.keys(DEFINES))
+      lines.push(`  printf("def ${name} %llu\\n", (unsigned long long)(${name}));`);
     const vecs = HASH_VECTORS.map(
-      ([s]) => `  { const char *s = ${JSON.stringify(s)}; __u64 h = RAMPART_FNV_OFFSET; for (; *s; s++) h = rampart_fnv_step(h, (__u8)*s); printf("hash %llx\\n", (unsigned long long)rampart_hash_key(h)); }`,
+      ([s]) =>
+        `  { const char *s = ${JSON.stringify(s)}; __u64 h = RAMPART_FNV_OFFSET; for (; *s; s++) h = rampart_fnv_step(h, (__u8)*s); printf("hash %llx\\n", (unsigned long long)rampart_hash_key(h)); }`,
     );
     const src = `#include <stdio.h>\n#include <stddef.h>\n#include "${HEADER}"\nint main(void) {\n${lines.join("\n")}\n${vecs.join("\n")}\n  return 0;\n}\n`;
     writeFileSync(join(dir, "l.c"), src);
-    execFileSync("cc", ["-std=gnu11", "-Wall", "-Werror", "-o", join(dir, "l"), join(dir, "l.c")], { stdio: "pipe" });
+    execFileSync("cc", ["-std=gnu11", "-Wall", "-Werror", "-o", join(dir, "l"), join(dir, "l.c")], {
+      stdio: "pipe",
+    });
     const out = execFileSync(join(dir, "l"), { encoding: "utf8" }).trim().split("\n");
     const got = new Map<string, string>();
     const hashes: string[] = [];
@@ -41,10 +46,15 @@ test("rules.h layout and constants match the TS mirror (cc sizeof/offsetof)", ()
     }
     for (const [struct, def] of Object.entries(LAYOUT)) {
       assert.equal(Number(got.get(`size ${struct}`)), def.size, `sizeof(struct ${struct})`);
-      for (const [field, off] of Object.entries(def.fields)) assert.equal(Number(got.get(`off ${struct}.${field}`)), off, `offsetof(${struct}, ${field})`);
+      for (const [field, off] of Object.entries(def.fields))
+        assert.equal(Number(got.get(`off ${struct}.${field}`)), off, `offsetof(${struct}, ${field})`);
     }
-    for (const [name, v] of Object.entries(DEFINES)) assert.equal(BigInt(got.get(`def ${name}`)!), BigInt(v), name);
-    assert.deepEqual(hashes, HASH_VECTORS.map(([s]) => hashString(s).toString(16)));
+    for (const [name, v] of Object.entries(DEFINES))
+      assert.equal(BigInt(got.get(`def ${name}`)!), BigInt(v), name);
+    assert.deepEqual(
+      hashes,
+      HASH_VECTORS.map(([s]) => hashString(s).toString(16)),
+    );
   } finally {
     rmSync(dir, { recursive: true, force: true });
   }
@@ -53,12 +63,30 @@ test("rules.h layout and constants match the TS mirror (cc sizeof/offsetof)", ()
 test("rules.h compiles for the BPF target (clang -target bpf) with its maps", t => {
   const dir = mkdtempSync(join(tmpdir(), "rampart-layout-"));
   try {
-    writeFileSync(join(dir, "m.bpf.c"), `#include <linux/bpf.h>\n#include "${HEADER}"\nchar LICENSE[] SEC("license") = "GPL";\n`);
+    writeFileSync(
+      join(dir, "m.bpf.c"),
+      `#include <linux/bpf.h>\n#include "${HEADER}"\nchar LICENSE[] SEC("license") = "GPL";\n`,
+    );
     try {
-      execFileSync("clang", ["-target", "bpf", "-I/usr/include/x86_64-linux-gnu", "-O2", "-g", "-c", join(dir, "m.bpf.c"), "-o", join(dir, "m.o")], { stdio: "pipe" });
+      execFileSync(
+        "clang",
+        [
+          "-target",
+          "bpf",
+          "-I/usr/include/x86_64-linux-gnu",
+          "-O2",
+          "-g",
+          "-c",
+          join(dir, "m.bpf.c"),
+          "-o",
+          join(dir, "m.o"),
+        ],
+        { stdio: "pipe" },
+      );
     } catch (err) {
       const msg = String((err as { stderr?: Buffer }).stderr ?? err);
-      if (/ENOENT|not found/.test(String(err)) && !msg.includes("error:")) return t.skip("clang not installed");
+      if (/ENOENT|not found/.test(String(err)) && !msg.includes("error:"))
+        return t.skip("clang not installed");
       throw new Error(msg);
     }
   } finally {
@@ -69,6 +97,14 @@ test("rules.h compiles for the BPF target (clang -target bpf) with its maps", t 
 test("key/value encoders round-trip", () => {
   const k = { workload: 0x1234567890abcdefn, generation: 7, kind: 5, hash: 0xfedcba9876543210n, source: 1n };
   assert.deepEqual(decodeRuleKey(encodeRuleKey(k)), k);
-  const g = { verdict: [0, 1, 2, 3, 0, 1, 2, 3], ruleId: [1, 2, 3, 4, 5, 6, 7, 8], star: 6n, npos: 3, anchorLen: 5, single: Array.from({ length: 256 }, (_, i) => BigInt(i)), loop: Array.from({ length: 256 }, (_, i) => BigInt(i) << 40n) };
+  const g = {
+    verdict: [0, 1, 2, 3, 0, 1, 2, 3],
+    ruleId: [1, 2, 3, 4, 5, 6, 7, 8],
+    star: 6n,
+    npos: 3,
+    anchorLen: 5,
+    single: Array.from({ length: 256 }, (_, i) => BigInt(i)),
+    loop: Array.from({ length: 256 }, (_, i) => BigInt(i) << 40n),
+  };
   assert.deepEqual(decodeGlob(encodeGlob(g)), g);
 });

@@ -46,7 +46,15 @@ export const VERDICT = { NONE: 0, ALLOW: 1, AUDIT: 2, BLOCK: 3 } as const;
 export const SLOT = { WRITE: 1, OWNER: 2, TTY: 4, FAR: 8 } as const;
 
 /** SOCK_* numbers (rules.h comment on RAMPART_K_NET_TYPE). */
-export const SOCK_TYPE_NUM: Record<string, number> = { stream: 1, dgram: 2, raw: 3, rdm: 4, seqpacket: 5, dccp: 6, packet: 10 };
+export const SOCK_TYPE_NUM: Record<string, number> = {
+  stream: 1,
+  dgram: 2,
+  raw: 3,
+  rdm: 4,
+  seqpacket: 5,
+  dccp: 6,
+  packet: 10,
+};
 /** IPPROTO_* numbers. */
 export const IPPROTO_NUM: Record<string, number> = { icmp: 1, tcp: 6, udp: 17, icmpv6: 58, sctp: 132 };
 
@@ -56,7 +64,10 @@ export const LAYOUT = {
     size: 32,
     fields: { generation: 0, flags: 4, proc_depths: 8, file_depths: 16, rule_count: 24, glob_count: 28 },
   },
-  rampart_rule_key: { size: 32, fields: { workload: 0, generation: 8, kind: 12, pad: 13, hash: 16, source: 24 } },
+  rampart_rule_key: {
+    size: 32,
+    fields: { workload: 0, generation: 8, kind: 12, pad: 13, hash: 16, source: 24 },
+  },
   rampart_rule_val: { size: 80, fields: { verdict: 0, rule_id: 16 } },
   rampart_glob_anchor: { size: 8, fields: { first: 0, count: 4 } },
   rampart_glob_key: { size: 16, fields: { workload: 0, generation: 8, index: 12 } },
@@ -221,7 +232,10 @@ export function encodeGlobAnchor(v: GlobAnchorVal): Buffer {
 
 export function decodeGlobAnchor(b: Uint8Array): GlobAnchorVal {
   const buf = Buffer.from(b.buffer, b.byteOffset, b.byteLength);
-  return { first: buf.readUInt32LE(F.rampart_glob_anchor.fields.first), count: buf.readUInt32LE(F.rampart_glob_anchor.fields.count) };
+  return {
+    first: buf.readUInt32LE(F.rampart_glob_anchor.fields.first),
+    count: buf.readUInt32LE(F.rampart_glob_anchor.fields.count),
+  };
 }
 
 export function encodeGlobKey(k: GlobKey): Buffer {
@@ -236,7 +250,11 @@ export function encodeGlobKey(k: GlobKey): Buffer {
 export function decodeGlobKey(b: Uint8Array): GlobKey {
   const buf = Buffer.from(b.buffer, b.byteOffset, b.byteLength);
   const o = F.rampart_glob_key.fields;
-  return { workload: buf.readBigUInt64LE(o.workload), generation: buf.readUInt32LE(o.generation), index: buf.readUInt32LE(o.index) };
+  return {
+    workload: buf.readBigUInt64LE(o.workload),
+    generation: buf.readUInt32LE(o.generation),
+    index: buf.readUInt32LE(o.index),
+  };
 }
 
 export function encodeGlob(v: GlobVal): Buffer {

@@ -10,7 +10,17 @@ import { CAPABILITIES } from "../../model/types.js";
 import type { BpfDecoded } from "./compile.js";
 import { nfaRun } from "./glob.js";
 import { FNV_OFFSET, fnvStep, hashKey, hashString } from "./hash.js";
-import { IPPROTO_NUM, KIND, SLOT, SOCK_TYPE_NUM, VERDICT, WL, type GlobVal, type RuleVal, type GlobAnchorVal } from "./layout.js";
+import {
+  IPPROTO_NUM,
+  KIND,
+  SLOT,
+  SOCK_TYPE_NUM,
+  VERDICT,
+  WL,
+  type GlobVal,
+  type RuleVal,
+  type GlobAnchorVal,
+} from "./layout.js";
 
 export interface ModelDecision {
   verdict: "Allow" | "Audit" | "Block";
@@ -40,26 +50,45 @@ export function buildMaps(d: BpfDecoded): ModelMaps {
   for (const e of d.anchors) anchors.set(rk(e.key.kind, e.key.hash, e.key.source), e.val);
   const globs = new Map<number, GlobVal>();
   for (const e of d.globs) globs.set(e.key.index, e.val);
-  return { flags: d.workload.flags, procDepths: d.workload.procDepths, fileDepths: d.workload.fileDepths, rules, anchors, globs };
+  return {
+    flags: d.workload.flags,
+    procDepths: d.workload.procDepths,
+    fileDepths: d.workload.fileDepths,
+    rules,
+    anchors,
+    globs,
+  };
 }
 
 const NAMES = ["Allow", "Allow", "Audit", "Block"] as const;
 
-function finish(m: ModelMaps, verdict: number, ruleId: number, extra: Partial<ModelDecision> = {}): ModelDecision {
+function finish(
+  m: ModelMaps,
+  verdict: number,
+  ruleId: number,
+  extra: Partial<ModelDecision> = {},
+): ModelDecision {
   if (verdict === VERDICT.BLOCK && m.flags & WL.AUDITED) {
     return { verdict: "Audit", ruleId, wouldBlock: true, ...extra };
   }
   return { verdict: NAMES[verdict]!, ruleId, ...extra };
 }
 
-function posture(m: ModelMaps, allow: number, block: number, cat: "file" | "network" | "capabilities"): ModelDecision {
-  if (m.flags & allow) return finish(m, m.flags & block ? VERDICT.BLOCK : VERDICT.AUDIT, 0, { defaultPosture: cat });
+function posture(
+  m: ModelMaps,
+  allow: number,
+  block: number,
+  cat: "file" | "network" | "capabilities",
+): ModelDecision {
+  if (m.flags & allow)
+    return finish(m, m.flags & block ? VERDICT.BLOCK : VERDICT.AUDIT, 0, { defaultPosture: cat });
   return { verdict: "Allow", ruleId: 0 };
 }
 
 /** Decide one access the way the BPF programs do. */
 export function lookupModel(input: BpfDecoded | ModelMaps, ev: OracleEvent): ModelDecision {
-  const m = "rules" in input && Array.isArray(input.rules) ? buildMaps(input as BpfDecoded) : (input as ModelMaps);
+  const m =
+    "rules" in input && Array.isArray(input.rules) ? buildMaps(input as BpfDecoded) : (input as ModelMaps);
   const tty = ev.tty === true;
   const S = ev.source ? hashString(ev.source) : 0n;
   const sources = S !== 0n && m.flags & WL.HAS_SOURCE ? [S, 0n] : [0n];
@@ -69,8 +98,10 @@ export function lookupModel(input: BpfDecoded | ModelMaps, ev: OracleEvent): Mod
     const keys: Array<[number, bigint]> = [];
     if (ev.operation === "network") {
       if (!(m.flags & (WL.HAS_NET | WL.ALLOWLIST_NET))) return { verdict: "Allow", ruleId: 0 };
-      if (ev.protocol && IPPROTO_NUM[ev.protocol] !== undefined) keys.push([KIND.NET_PROTO, BigInt(IPPROTO_NUM[ev.protocol]!)]);
-      if (ev.sockType && SOCK_TYPE_NUM[ev.sockType] !== undefined) keys.push([KIND.NET_TYPE, BigInt(SOCK_TYPE_NUM[ev.sockType]!)]);
+      if (ev.protocol && IPPROTO_NUM[ev.protocol] !== undefined)
+        keys.push([KIND.NET_PROTO, BigInt(IPPROTO_NUM[ev.protocol]!)]);
+      if (ev.sockType && SOCK_TYPE_NUM[ev.sockType] !== undefined)
+        keys.push([KIND.NET_TYPE, BigInt(SOCK_TYPE_NUM[ev.sockType]!)]);
       keys.push([KIND.NET_ALL, 0n]);
     } else {
       if (!(m.flags & (WL.HAS_CAP | WL.ALLOWLIST_CAP))) return { verdict: "Allow", ruleId: 0 };
@@ -123,7 +154,8 @@ export function lookupModel(input: BpfDecoded | ModelMaps, ev: OracleEvent): Mod
     }
   }
   const hExact = hashKey(h);
-  if (bytes[bytes.length - 1] !== 0x2f) prefixes.push({ hash: hashKey(fnvStep(h, 0x2f)), depth: depth + 1, rest: -1 });
+  if (bytes[bytes.length - 1] !== 0x2f)
+    prefixes.push({ hash: hashKey(fnvStep(h, 0x2f)), depth: depth + 1, rest: -1 });
   prefixes.reverse(); // deepest first: k = 0 self, k = 1 parent, k >= 2 far
   let hBase = 0n;
   if (proc) {

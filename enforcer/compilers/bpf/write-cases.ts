@@ -11,6 +11,9 @@ if (!out) {
   process.stderr.write("usage: write-cases.ts OUT.json [seed] [policies] [eventsPerPolicy]\n");
   process.exitCode = 2;
 } else {
-  writeFileSync(out, JSON.stringify(caseFile(Number(seed ?? 20261123), Number(pol ?? 600), Number(ev ?? 20))));
+  writeFileSync(
+    out,
+    JSON.stringify(caseFile(Number(seed ?? 20261123), Number(pol ?? 600), Number(ev ?? 20))),
+  );
   process.stdout.write(`wrote ${out}\n`);
 }
