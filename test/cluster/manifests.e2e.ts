@@ -94,6 +94,19 @@ describe("deployment bundle", { skip }, () => {
     }
   });
 
+  test("the Pepr identity (the harness runs the module as it) may write policy status but not policies or Secrets", () => {
+    const kc = join(process.env.RAMPART_CLUSTER_DIR ?? "/tmp/rampart-cluster", "pki", "pepr.kubeconfig");
+    const can = (...args: string[]) => kubectl(["auth", "can-i", ...args], undefined, kc).stdout.trim();
+    assert.equal(
+      can("patch", "kubearmorpolicies.security.kubearmor.com", "--subresource=status", "-n", "default"),
+      "yes",
+    );
+    assert.equal(can("list", "nodes"), "yes");
+    assert.equal(can("patch", "kubearmorpolicies.security.kubearmor.com", "-n", "default"), "no");
+    assert.equal(can("list", "secrets", "-A"), "no");
+    assert.equal(can("create", "pods", "-n", "default"), "no");
+  });
+
   test("the node DaemonSet is not privileged, has a read-only root and only named capabilities", () => {
     const ds = bundle.find(o => o.kind === "DaemonSet")!;
     const c = (

@@ -37,12 +37,14 @@ subjectAltName=DNS:localhost,IP:127.0.0.1"
 sign admin "/O=system:masters/CN=rampart-test-admin" "$CLIENT"
 # A node-daemon identity without system:masters, to prove the daemon RBAC is enough.
 sign node-a "/CN=system:serviceaccount:rampart-system:rampart-node" "$CLIENT"
+# The Pepr module's identity, to prove the bundle's scoped RBAC (manifests/base/pepr/rbac.yaml) is enough.
+sign pepr "/CN=system:serviceaccount:pepr-system:pepr-rampart" "$CLIENT"
 q openssl genrsa -out sa.key 2048
 q openssl rsa -in sa.key -pubout -out sa.pub
 chmod 600 ./*.key
 
 kc() { "$KUBECTL" config --kubeconfig="$1.kubeconfig" "${@:2}" >/dev/null; }
-for who in admin node-a; do
+for who in admin node-a pepr; do
   rm -f "$who.kubeconfig"
   kc "$who" set-cluster rampart-test --server="https://127.0.0.1:${API_PORT}" --certificate-authority=ca.crt --embed-certs
   kc "$who" set-credentials "$who" --client-certificate="$who.crt" --client-key="$who.key" --embed-certs

@@ -127,6 +127,10 @@ wait_for 60 "CRDs established" "$KUBECTL" wait --for condition=established --tim
 # Pepr keeps its store in pepr-system (hard-coded); the node daemons live in rampart-system.
 "$KUBECTL" create namespace pepr-system >/dev/null
 "$KUBECTL" create namespace rampart-system >/dev/null
+# The module runs as the bundle's ServiceAccount identity with the bundle's scoped RBAC (the
+# binding mirrors the ClusterRoleBinding Pepr generates), so every e2e also proves the RBAC.
+"$KUBECTL" apply -f "$ROOT/manifests/base/pepr/rbac.yaml" >/dev/null
+"$KUBECTL" create clusterrolebinding pepr-rampart --clusterrole=pepr-rampart --serviceaccount=pepr-system:pepr-rampart >/dev/null
 
 if [ "$WITH_WEBHOOK" = 1 ]; then
   "$HERE/webhook.sh" start
