@@ -401,6 +401,30 @@ test("fail closed on a path the kernel could not resolve", () => {
   );
 });
 
+test("long and deep paths: no 64-character or 20-component holes; capacity ≥ 4,096 rules", () => {
+  const deepDir = "/" + Array.from({ length: 250 }, (_, i) => `level${i}`).join("/") + "/";
+  assert.ok(deepDir.length > 2000);
+  const r = file("Block", dir(deepDir, true));
+  const p = effective([r, file("Allow", dir("/", true))]);
+  check(p, open(deepDir + "a/b/secret"), { verdict: "Block", rule: r }, "deep recursive dir");
+  check(
+    p,
+    open(deepDir.slice(0, -1) + "x/y"),
+    { verdict: "Allow", rule: p.rules[1] },
+    "sibling of the deep dir",
+  );
+  const longName = "/data/" + "n".repeat(3900);
+  const exact = file("Audit", path(longName));
+  check(effective([exact]), open(longName), { verdict: "Audit", rule: exact }, "3,906-byte exact path");
+  // 5,000 rules in one container: every one is its own entry and decides its own path.
+  const many = Array.from({ length: 5000 }, (_, i) => file(i % 2 ? "Block" : "Audit", path(`/srv/f${i}`)));
+  const big = effective(many);
+  const res = compileBpf(big);
+  assert.ok(res.ok && res.value.rules.length === 5000);
+  for (const i of [0, 1, 2047, 4096, 4999])
+    check(big, open(`/srv/f${i}`), { verdict: i % 2 ? "Block" : "Audit", rule: many[i] }, `rule ${i}`);
+});
+
 test("helpers: dirCovers, globAnchor, globMatches", () => {
   assert.ok(dirCovers("/a/", false, "/a/b"));
   assert.ok(dirCovers("/a/", false, "/a"));

@@ -131,8 +131,16 @@ export function globAnchor(pattern: string): string {
 /**
  * Alternatives of a glob's `{a,b}` groups (nested groups allowed), in order; undefined when the
  * braces are unbalanced or there are more than `limit` alternatives. `\\x` escapes are kept.
+ * `strict`: also undefined when expansion puts two `*` next to each other (`*{,x}*` would turn
+ * into `**`, which means something else).
  */
-export function expandBraces(pattern: string, limit = 64): string[] | undefined {
+export function expandBraces(pattern: string, limit = 64, strict = false): string[] | undefined {
+  let joinedStars = false;
+  const join = (a: string, b: string) => {
+    if (a.endsWith("*") && b.startsWith("*")) joinedStars = true;
+    return a + b;
+  };
+  let afterGroup = false;
   let i = 0;
   // seq := (text | group)*, group := '{' seq (',' seq)* '}'
   function seq(inGroup: boolean): string[] | undefined {
@@ -142,6 +150,7 @@ export function expandBraces(pattern: string, limit = 64): string[] | undefined 
       if (inGroup && (ch === "," || ch === "}")) return acc;
       if (ch === "\\" && i + 1 < pattern.length) {
         acc = acc.map(a => a + ch + pattern[i + 1]);
+        afterGroup = false;
         i += 2;
       } else if (ch === "{") {
         i++;
@@ -157,19 +166,23 @@ export function expandBraces(pattern: string, limit = 64): string[] | undefined 
           i++;
         }
         const next: string[] = [];
-        for (const a of acc) for (const b of alts) next.push(a + b);
+        for (const a of acc) for (const b of alts) next.push(join(a, b));
         if (next.length > limit) return undefined;
         acc = next;
+        afterGroup = true;
       } else if (ch === "}") {
         return undefined;
       } else {
-        acc = acc.map(a => a + ch);
+        acc = acc.map(a => (afterGroup ? join(a, ch) : a + ch));
+        afterGroup = false;
         i++;
       }
     }
     return inGroup ? undefined : acc;
   }
   const out = seq(false);
+  // Joining `*` + `*` across a group boundary would read as `**` (crosses `/`): refuse when strict.
+  if (strict && joinedStars) return undefined;
   return out && out.length <= limit ? out : undefined;
 }
 
@@ -285,12 +298,11 @@ function pathSpecificity(rule: ProcessRule | FileRule, path: string): number | u
     case "dir":
       return dirCovers(m.dir, m.recursive, path) ? depthOf(m.dir) * 2 : undefined;
     case "pattern": {
+      if (!globMatches(m.pattern, path)) return undefined;
       // A `{a,b}` pattern ranks by the alternative that matches with the deepest anchor.
-      let best: number | undefined;
+      let best = depthOf(globAnchor(m.pattern)) * 2 + 1;
       for (const alt of expandBraces(m.pattern) ?? []) {
-        if (!globMatches(alt, path)) continue;
-        const score = depthOf(globAnchor(alt)) * 2 + 1;
-        if (best === undefined || score > best) best = score;
+        if (globMatches(alt, path)) best = Math.max(best, depthOf(globAnchor(alt)) * 2 + 1);
       }
       return best;
     }

@@ -146,8 +146,12 @@ const tableCache = new Map<string, NfaTables>();
 
 function parseGlobsUncached(pattern: string): Array<CompiledGlob & { text: string }> | string {
   if (pattern.includes("\\")) return "backslash escapes are not supported by the BPF enforcer";
-  const alts = expandBraces(pattern, GLOB_MAX_ALTERNATIVES);
-  if (!alts) return `unbalanced {a,b} groups or more than ${GLOB_MAX_ALTERNATIVES} alternatives`;
+  const alts = expandBraces(pattern, GLOB_MAX_ALTERNATIVES, true);
+  if (!alts) {
+    if (expandBraces(pattern, GLOB_MAX_ALTERNATIVES))
+      return "a * next to a {a,b} group that can be empty or starts/ends with * is ambiguous in the BPF enforcer";
+    return `unbalanced {a,b} groups or more than ${GLOB_MAX_ALTERNATIVES} alternatives`;
+  }
   const out: Array<CompiledGlob & { text: string }> = [];
   for (const text of alts) {
     const g = parseGlob(text);
