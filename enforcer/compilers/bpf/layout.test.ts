@@ -6,13 +6,20 @@
 
 import { test } from "node:test";
 import assert from "node:assert/strict";
-import { execFileSync } from "node:child_process";
+import { execFileSync, spawnSync } from "node:child_process";
 import { mkdtempSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join, resolve } from "node:path";
 import { DEFINES, LAYOUT, decodeRuleKey, encodeRuleKey, decodeGlob, encodeGlob } from "./layout.js";
-import { hashString } from "./hash.js";
-import { HASH_VECTORS } from "./hash.test.js";
+import { HASH_VECTORS, hashString } from "./hash.js";
+
+/** A host C compiler: $CC, else cc, else clang (clang is in scripts/apt-packages.txt). */
+function hostCc(): string {
+  for (const c of [process.env.CC, "cc", "clang"]) {
+    if (c && spawnSync(c, ["--version"], { stdio: "ignore" }).status === 0) return c;
+  }
+  throw new Error("no C compiler (cc or clang) found: apt-get install clang");
+}
 
 const HEADER = resolve(import.meta.dirname, "../../../bpf/include/rules.h");
 
@@ -33,7 +40,7 @@ test("rules.h layout and constants match the TS mirror (cc sizeof/offsetof)", ()
     );
     const src = `#include <stdio.h>\n#include <stddef.h>\n#include "${HEADER}"\nint main(void) {\n${lines.join("\n")}\n${vecs.join("\n")}\n  return 0;\n}\n`;
     writeFileSync(join(dir, "l.c"), src);
-    execFileSync("cc", ["-std=gnu11", "-Wall", "-Werror", "-o", join(dir, "l"), join(dir, "l.c")], {
+    execFileSync(hostCc(), ["-std=gnu11", "-Wall", "-Werror", "-o", join(dir, "l"), join(dir, "l.c")], {
       stdio: "pipe",
     });
     const out = execFileSync(join(dir, "l"), { encoding: "utf8" }).trim().split("\n");
