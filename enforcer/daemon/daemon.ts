@@ -26,7 +26,7 @@ import { KubernetesSource, labelNode, writeNodeReport } from "../sources/kuberne
 import type { Source } from "../reconcile/loop.js";
 import { localNode } from "../sources/node.js";
 import type { Logger } from "./log.js";
-import { createMonitor, type Monitor } from "./monitor.js";
+import { NativeKernel } from "./kernel.js";
 import { EventPipeline } from "./pipeline.js";
 
 const LABEL_ENFORCER = { apparmor: "AppArmor", bpf: "BPFLSM", selinux: "SELinux", none: "none" } as const;
@@ -177,16 +177,21 @@ export async function startDaemon(o: DaemonOptions, log: Logger): Promise<Runnin
     cleanups.push(() => source.stop());
     cleanups.push(() => reconciler.stop());
 
-    let monitor: Monitor | undefined;
-    const m = createMonitor({ scopeCgroup: o.scopeCgroup, pinDir: o.pinDir });
-    if ("unavailable" in m) log.warn(`monitor: unavailable — ${m.unavailable}; no kernel events will be reported`);
+    const kernel = NativeKernel.load(
+      { monitor: true, enforcer: backend.name === "bpf", scopeCgroup: o.scopeCgroup, pinDir: o.pinDir },
+      log,
+    );
+    if ("unavailable" in kernel) log.warn(`monitor: unavailable — ${kernel.unavailable}; no kernel events will be reported`);
     else {
-      monitor = m;
-      await monitor.start(events => {
-        for (const ev of events) pipeline.handle(ev);
-      });
-      log.info("monitor: started", { monitor: monitor.name, scope: o.scopeCgroup ?? "node" });
-      cleanups.push(() => monitor!.stop());
+      try {
+        await kernel.start(events => {
+          for (const ev of events) pipeline.handle(ev);
+        });
+        log.info("monitor: started", { monitor: kernel.name, scope: o.scopeCgroup ?? "node" });
+        cleanups.push(() => kernel.stop());
+      } catch (err) {
+        log.warn("monitor: could not start; no kernel events will be reported", { error: errText(err) });
+      }
     }
     log.info("rampart: running", { backend: backend.name, feeder: bound.address });
     return { backend: backend.name, feederAddress: bound.address, reconciler, stop: stopAll };
@@ -199,7 +204,7 @@ export async function startDaemon(o: DaemonOptions, log: Logger): Promise<Runnin
 export { DEFAULT_APPARMOR_DIR };
 
 /** kfc throws raw HTTP results ({status, statusText}), not Errors. */
-function errText(err: unknown): string {
+export function errText(err: unknown): string {
   if (err instanceof Error) return err.message;
   if (err && typeof err === "object" && "status" in err) {
     const e = err as { status: unknown; statusText?: unknown; data?: { message?: unknown } };

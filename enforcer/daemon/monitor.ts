@@ -19,5 +19,3 @@ export interface MonitorOptions {
 
 export type MonitorFactory = (opts: MonitorOptions) => Monitor | { unavailable: string };
 
-/** Until the native addon's monitor is wired in, the daemon runs without kernel events. */
-export const createMonitor: MonitorFactory = () => ({ unavailable: "the native monitor is not part of this build yet" });

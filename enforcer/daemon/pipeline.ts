@@ -53,6 +53,8 @@ export interface MonitorEvent {
   reporter: EnforcerName;
   /** The enforcer's decision (BPF-LSM events name the rule); absent for monitor events. */
   decision?: Decision;
+  /** The kernel enforcer's raw verdict: rule id (1-based index into the effective rules) or posture. */
+  enforcerVerdict?: { verdict: "Allow" | "Audit" | "Block"; ruleId: number; posture: boolean };
 }
 
 export interface WorkloadView {
@@ -132,6 +134,7 @@ export class EventPipeline {
     const effective = view?.effective;
     let decision: Decision | undefined = ev.decision;
     let policyState = effective?.state ?? "enabled";
+    if (!decision && ev.enforcerVerdict) decision = this.fromEnforcer(ev, effective);
     if (!decision && effective && effective.policies.length > 0) {
       // Monitor-only nodes enforce nothing: like KubeArmor's "no usable LSM" endpoints, they are audited.
       const asSeen = this.o.monitorOnly && effective.state === "enabled" ? { ...effective, state: "audited" as const } : effective;
@@ -196,6 +199,16 @@ export class EventPipeline {
       enforcer: ev.reporter,
       visible,
     };
+  }
+
+  /** The BPF-LSM enforcer's own verdict, named by rule (or posture) for the alert. */
+  private fromEnforcer(ev: MonitorEvent, effective: EffectivePolicy | undefined): Decision {
+    const v = ev.enforcerVerdict!;
+    const rule = v.ruleId > 0 ? effective?.rules[v.ruleId - 1] : undefined;
+    const category = ev.operation === "network" ? "network" : ev.operation === "capability" ? "capabilities" : "file";
+    if (rule) return { verdict: v.verdict, rule, reason: `${v.verdict} by the kernel enforcer: rule ${v.ruleId} (${rule.origin.name} ${rule.origin.path})` };
+    if (v.posture) return { verdict: v.verdict, defaultPosture: category, reason: `${v.verdict} by the ${category} default posture (kernel enforcer)` };
+    return { verdict: v.verdict, reason: `${v.verdict} by the kernel enforcer (rule ${v.ruleId} not in the current policy)` };
   }
 
   private oracleEvent(ev: MonitorEvent): OracleEvent {
