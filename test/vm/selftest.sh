@@ -22,8 +22,10 @@ check "VM_ENV exports a value with quotes and \$" "$(grep -qxF "it's a \"test\" 
 check "lsm list has apparmor and bpf" "$(grep -qx 'lockdown,capability,landlock,yama,apparmor,bpf' <<<"$out"; echo $?)"
 check "VM_RW: a file written in the guest is on the host" "$([ "$(cat "$T/result" 2>/dev/null)" = back ]; echo $?)"
 
-out=$($RUN printf '%s|' 'two words' '$HOME' 2>&1); rc=$?
-check "argv command: arguments arrive verbatim" "$([ $rc = 0 ] && [ "$out" = 'two words|$HOME|' ]; echo $?)"
+nl=$'line1\nline2'
+out=$($RUN printf '%s|' 'two words' '$HOME' "it's" "$nl" 2>&1); rc=$?
+check "argv command: arguments arrive verbatim (spaces, \$, quote, newline)" \
+  "$([ $rc = 0 ] && [ "$out" = "two words|\$HOME|it's|$nl|" ]; echo $?)"
 
 # runs below keep their control dirs under $T, so a leftover QEMU would show "path=$T/" in ps
 VM_TIMEOUT=8 TMPDIR=$T $RUN 'sleep 100' > /dev/null 2>&1; rc=$?

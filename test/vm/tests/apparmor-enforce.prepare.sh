@@ -4,12 +4,10 @@
 # compile them with Rampart's own AppArmor compiler (`rampart compile --target apparmor`), and
 # leave in $VM_TEST_WORK/compiled/:
 #   profiles/<case>.profile   the generated profile text (loaded in the guest)
-#   names.txt                 "<case> <profile name>"
+#   names.txt                 "<case> <profile name>"   (case-ns.txt: "<case> <namespace>")
 #   setup.sh                  creates the files and binaries the cases touch (run in the guest)
 #   cases.txt                 "<case>|<allow|deny>|<shell command>" — run as aa-exec -p <profile> -- /bin/sh -c
 #   unconfined.txt            commands that must still succeed outside any profile
-# Without an AppArmor compiler in the tree, part 2 is not prepared (why-not says so) and
-# the guest runs part 1 only.
 set -euo pipefail
 cd "$RAMPART_ROOT"
 OUT=$VM_TEST_WORK/compiled
@@ -17,17 +15,6 @@ rm -rf "$OUT"; mkdir -p "$OUT/policies" "$OUT/profiles"
 D=/opt/rampart-vmtest   # everything the cases touch lives here (created in the guest's overlay)
 
 RAMPART=(node --import tsx enforcer/cli/main.ts)
-# Which compiler route: the CLI (`rampart compile --target apparmor`) once it exists, else the
-# compiler module itself on `rampart explain --output json` (test/vm/tools/compile-apparmor.ts).
-if "${RAMPART[@]}" compile --help 2>/dev/null | grep -q -- '--target'; then
-  ROUTE=cli
-elif [ -f enforcer/compilers/apparmor.ts ] || [ -d enforcer/compilers/apparmor ]; then
-  ROUTE=module
-else
-  echo "AppArmor compiler not in the tree yet (no enforcer/compilers/apparmor*)" | tee "$OUT/why-not"
-  exit 0
-fi
-echo "compiler route: $ROUTE"
 
 cat > "$OUT/workloads.yaml" <<'Y'
 apiVersion: v1
@@ -48,6 +35,7 @@ policy() { # policy CASE NAMESPACE  (spec body on stdin, selector added here)
   { printf 'apiVersion: security.kubearmor.com/v1\nkind: KubeArmorPolicy\nmetadata: {name: %s, namespace: %s}\nspec:\n  selector: {matchLabels: {case: %s}}\n' "$1" "$2" "$1"
     cat; } > "$OUT/policies/$1.yaml"
   pod "$1" "$2"
+  echo "$1 $2" >> "$OUT/case-ns.txt"
 }
 
 policy file-block rvt <<Y
@@ -130,20 +118,15 @@ cat $D/allow/other.txt
 C
 
 : > "$OUT/names.txt"
-if [ "$ROUTE" = cli ]; then
-  for c in $(cut -d'|' -f1 "$OUT/cases.txt" | sort -u); do
-    "${RAMPART[@]}" compile --target apparmor --policies "$OUT/policies/$c.yaml" --workloads "$OUT/workloads.yaml" \
-      > "$OUT/profiles/$c.profile" || { echo "rampart compile failed for case $c"; exit 1; }
-    name=$(sed -n 's/^ *profile \([^ {]*\).*/\1/p' "$OUT/profiles/$c.profile" | head -1)
-    [ -n "$name" ] || { echo "no 'profile NAME' line in the compiled profile for $c"; cat "$OUT/profiles/$c.profile"; exit 1; }
-    echo "$c $name" >> "$OUT/names.txt"
-  done
-else
-  "${RAMPART[@]}" explain --output json --policies "$OUT/policies" --workloads "$OUT/workloads.yaml" > "$OUT/effective.json" \
-    || { echo "rampart explain failed on the generated policies"; exit 1; }
-  node --import tsx test/vm/tools/compile-apparmor.ts "$OUT/effective.json" "$OUT/profiles" > "$OUT/names.txt" \
-    || { echo "the AppArmor compiler failed"; exit 1; }
-fi
+# one compile for all cases; --out writes one file per profile, named after the profile
+"${RAMPART[@]}" compile --target apparmor --policies "$OUT/policies" --workloads "$OUT/workloads.yaml" \
+  --out "$OUT/cli-out" || { echo "rampart compile --target apparmor failed"; exit 1; }
+while read -r c ns; do
+  name=rampart-$ns-$c-app # rampart-<namespace>-<owner>-<container>; a bare pod owns itself
+  [ -f "$OUT/cli-out/$name" ] || { echo "rampart compile wrote no profile $name for case $c:"; ls "$OUT/cli-out"; exit 1; }
+  cp "$OUT/cli-out/$name" "$OUT/profiles/$c.profile"
+  echo "$c $name" >> "$OUT/names.txt"
+done < "$OUT/case-ns.txt"
 for c in $(cut -d'|' -f1 "$OUT/cases.txt" | sort -u); do
   grep -q "^$c " "$OUT/names.txt" || { echo "no profile compiled for case $c"; exit 1; }
   echo "compiled $c -> $(awk -v c="$c" '$1 == c {print $2}' "$OUT/names.txt") ($(wc -l < "$OUT/profiles/$c.profile") lines)"

@@ -6,6 +6,8 @@
 #  - the daemon compiles a host policy, loads it with apparmor_parser and a shell's exec of a
 #    blocked binary is denied (host profiles attach to shells, like KubeArmor's);
 #  - SIGTERM stops the daemon but the profile stays loaded and enforcing;
+#  - the monitor (native addon, scoped to a test cgroup) sees the denied exec and
+#    `rampart logs --json --limit 1` receives the Block alert (Enforcer AppArmor);
 #  - a restarted daemon re-adopts it; once the policy file is gone the profile is unloaded.
 set -u
 . "$RAMPART_ROOT/test/vm/lib/check.sh"
@@ -43,9 +45,13 @@ wait_for() { # wait_for WHAT SECONDS CMD...: poll CMD until it succeeds
   while [ "$_n" -gt 0 ]; do "$@" && { pass "$_w"; return 0; }; sleep 1; _n=$((_n - 1)); done
   fail "$_w" "timed out"; sed 's/^/      | /' "$LOG" | tail -20; return 1
 }
+CG=/sys/fs/cgroup/rampart-daemon-aa
+PIN=/sys/fs/bpf/rampart-daemon-aa
+mkdir -p "$CG"
 start_daemon() {
   $CLI run --policies "$W/policies" --enforcer apparmor --grpc 127.0.0.1:32790 \
-    --containerd-socket "$W/no-containerd.sock" --resync 2 --log-level debug >>"$LOG" 2>&1 &
+    --containerd-socket "$W/no-containerd.sock" --resync 2 --log-level debug \
+    --scope-cgroup "$CG" --pin-dir "$PIN" >>"$LOG" 2>&1 &
   DPID=$!
 }
 stop_daemon() { kill -TERM "$DPID" 2>/dev/null; wait "$DPID" 2>/dev/null; }
@@ -53,7 +59,26 @@ stop_daemon() { kill -TERM "$DPID" 2>/dev/null; wait "$DPID" 2>/dev/null; }
 start_daemon
 wait_for "daemon loads the compiled host profile rampart.host" 180 loaded
 expect_output "the profile file carries Rampart's ownership header" '^# rampart-managed sha256=' head -1 /etc/apparmor.d/rampart/rampart.host
-expect_denied "a shell's exec of a binary under the blocked directory is denied" /bin/sh -c /tmp/rampart-demo/bin/tool
+wait_for "daemon is running" 120 grep -q '"rampart: running"' "$LOG"
+if grep -q '"monitor: started"' "$LOG"; then
+  $CLI logs --grpc 127.0.0.1:32790 --json --limit 1 --timeout 30 >"$W/alert.json" 2>&1 &
+  LPID=$!
+  sleep 3
+  # The monitor reports only the test cgroup: move this shell into it for the denied exec.
+  echo $$ > "$CG/cgroup.procs"
+  expect_denied "a shell's exec of a binary under the blocked directory is denied" /bin/sh -c /tmp/rampart-demo/bin/tool
+  echo $$ > /sys/fs/cgroup/cgroup.procs
+  n=60; while [ $n -gt 0 ] && kill -0 "$LPID" 2>/dev/null; do sleep 1; n=$((n - 1)); done
+  kill "$LPID" 2>/dev/null
+  cp "$W/alert.json" "${VM_TEST_WORK:-$W}/alert.json" 2>/dev/null
+  for f in '"Type":"MatchedHostPolicy"' '"PolicyName":"vm-block-demo-bin"' '"Action":"Block"' '"Result":"Permission denied"' \
+           '"Enforcer":"AppArmor"' '"Operation":"Process"' '"Resource":"/tmp/rampart-demo/bin/tool"' '"HostPID":[1-9]' '"ProcessName":"/' '"Severity":"7"'; do
+    expect_output "rampart logs --json --limit 1 got the alert with $f" "$f" cat "$W/alert.json"
+  done
+else
+  fail "the daemon's monitor started (needed for the alert)" "$(grep monitor "$LOG" | tail -2)"
+  expect_denied "a shell's exec of a binary under the blocked directory is denied" /bin/sh -c /tmp/rampart-demo/bin/tool
+fi
 expect_rc "a shell's exec of another binary still works" 0 /bin/sh -c /tmp/rampart-demo/fine
 
 stop_daemon
@@ -71,5 +96,6 @@ wait_for "removing the policy file unloads the profile" 120 unloaded
 expect_rc "and deletes its file" 1 test -e /etc/apparmor.d/rampart/rampart.host
 expect_rc "the binary runs again from a shell" 0 /bin/sh -c /tmp/rampart-demo/bin/tool
 stop_daemon
-rm -rf "$W" /tmp/rampart-demo
+rm -rf "$W" /tmp/rampart-demo "$PIN"
+rmdir "$CG" 2>/dev/null
 finish
