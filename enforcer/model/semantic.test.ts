@@ -640,6 +640,33 @@ describe("problem reporting", () => {
     );
   });
 
+  it("null fields count as absent (the API server prunes them); __proto__ stays a plain unknown field", () => {
+    const r = validateText(
+      [
+        "apiVersion: security.kubearmor.com/v1",
+        "kind: KubeArmorPolicy",
+        "metadata: {name: n, namespace: null}",
+        "spec:",
+        "  action: null",
+        "  process:",
+        "    matchPaths:",
+        "      - {path: /bin/ls, execname: null, tags: null, bogus: null}",
+        "      - {__proto__: {path: /bin/x}}",
+      ].join("\n"),
+      "n.yaml",
+    );
+    assert.deepEqual(
+      r.problems.map(p => p.path),
+      ["spec.process.matchPaths[1].__proto__", "spec.process.matchPaths[1]"],
+    );
+    const ok = validateText(
+      "apiVersion: security.kubearmor.com/v1\nkind: KubeArmorPolicy\nmetadata: {name: n}\nspec: {action: null, file: {matchPaths: [{path: /etc/x, readOnly: null}]}}\n",
+      "n.yaml",
+    );
+    assert.equal(ok.policies.length, 1);
+    assert.equal(ok.policies[0].action, "Block");
+  });
+
   it("KubeArmorNetworkPolicy is named as unsupported", () => {
     const r = check({
       apiVersion: "security.kubearmor.com/v1",

@@ -200,7 +200,9 @@ export function validatePolicyObject(
     );
     return { problems };
   }
-  const o = obj as Record<string, unknown>;
+  // The API server prunes `field: null` (no CRD field is nullable) before validating, so a
+  // null field means "absent" here too.
+  const o = stripNullFields(obj) as Record<string, unknown>;
   const kind = o.kind;
   if (typeof kind !== "string" || !(POLICY_KINDS as readonly string[]).includes(kind)) {
     if (kind === undefined) add("error", "kind", "required field is missing");
@@ -229,7 +231,7 @@ export function validatePolicyObject(
     );
   }
   const validate = validatorFor(k);
-  if (!validate(obj)) {
+  if (!validate(o)) {
     const seen = new Set<string>();
     for (const e of validate.errors ?? []) {
       const { path, message } = ajvMessage(e, k);
@@ -247,6 +249,35 @@ export function validatePolicyObject(
   for (const f of contradictionChecks(policy)) add(f.level, f.path, f.message);
   if (problems.some(p => p.level === "error")) return { problems };
   return { policy, problems };
+}
+
+/**
+ * The schema stage alone (CRD schema, unknown fields rejected, nulls pruned): what the API
+ * server with strict field validation (kubectl's default) rejects. Used by the differential
+ * test against a real kube-apiserver (apiserver.e2e.ts).
+ */
+export function schemaErrors(obj: unknown, kind: PolicyKind): Array<{ path: string; message: string }> {
+  const validate = validatorFor(kind);
+  if (validate(stripNullFields(obj))) return [];
+  return (validate.errors ?? []).map(e => ajvMessage(e, kind));
+}
+
+/** A copy without object properties whose value is null (array items are kept as they are). */
+export function stripNullFields(v: unknown): unknown {
+  if (Array.isArray(v)) return v.map(stripNullFields);
+  if (!v || typeof v !== "object") return v;
+  const out: Record<string, unknown> = {};
+  for (const [k, x] of Object.entries(v)) {
+    if (x === null) continue;
+    // defineProperty: a key named "__proto__" must stay a plain field, never become the prototype.
+    Object.defineProperty(out, k, {
+      value: stripNullFields(x),
+      enumerable: true,
+      writable: true,
+      configurable: true,
+    });
+  }
+  return out;
 }
 
 /** Every document of a file: empty documents skipped, other kinds are errors. */
