@@ -2,7 +2,14 @@
 import assert from "node:assert/strict";
 import { test } from "node:test";
 import { MemoryNodeView } from "./node-view.js";
-import { applyPodPlan, nodeChoice, ownerName, planPodMutation, type PodLike } from "./pod-mutation.js";
+import {
+  applyPodPlan,
+  nodeChoice,
+  ownerName,
+  planPodMutation,
+  termMatches,
+  type PodLike,
+} from "./pod-mutation.js";
 
 const nodes = new MemoryNodeView([
   { name: "aa1", labels: { "kubearmor.io/enforcer": "apparmor", zone: "a" } },
@@ -148,4 +155,61 @@ test("profile names are sanitised and bounded for hostile names", () => {
   const p = pod({ name: "x".repeat(300), namespace: "team" }, { containers: [{ name: "c" }] });
   const name = planPodMutation(p, { nodes, serverMinor: 34 }).fieldProfiles[0]!.profile;
   assert.ok(name.length <= 200 && /^rampart-[a-z0-9._-]+$/.test(name), name);
+});
+
+test("nodeChoice: required node affinity narrows the candidates like the scheduler", () => {
+  const aff = (terms: object[]) =>
+    pod(
+      {},
+      {
+        nodeName: undefined,
+        affinity: {
+          nodeAffinity: {
+            requiredDuringSchedulingIgnoredDuringExecution: { nodeSelectorTerms: terms as never },
+          },
+        },
+      },
+    );
+  assert.equal(
+    nodeChoice(
+      aff([{ matchExpressions: [{ key: "kubearmor.io/enforcer", operator: "In", values: ["apparmor"] }] }]),
+      nodes,
+    ).apparmor,
+    true,
+  );
+  assert.equal(
+    nodeChoice(aff([{ matchExpressions: [{ key: "zone", operator: "NotIn", values: ["b"] }] }]), nodes)
+      .apparmor,
+    false,
+    "plain node has no zone",
+  );
+  assert.equal(
+    nodeChoice(aff([{ matchFields: [{ key: "metadata.name", operator: "In", values: ["aa2"] }] }]), nodes)
+      .apparmor,
+    true,
+  );
+  assert.equal(
+    nodeChoice(
+      aff([
+        { matchFields: [{ key: "metadata.name", operator: "In", values: ["aa2"] }] },
+        { matchExpressions: [{ key: "zone", operator: "Exists" }] },
+      ]),
+      nodes,
+    ).apparmor,
+    false,
+    "terms are ORed: zone b (bpf) is a candidate too",
+  );
+});
+
+test("termMatches: operators", () => {
+  const n = { name: "x", labels: { a: "1", b: "5" } };
+  assert.equal(
+    termMatches({ matchExpressions: [{ key: "a", operator: "In", values: ["1", "2"] }] }, n),
+    true,
+  );
+  assert.equal(termMatches({ matchExpressions: [{ key: "c", operator: "DoesNotExist" }] }, n), true);
+  assert.equal(termMatches({ matchExpressions: [{ key: "b", operator: "Gt", values: ["4"] }] }, n), true);
+  assert.equal(termMatches({ matchExpressions: [{ key: "b", operator: "Lt", values: ["4"] }] }, n), false);
+  assert.equal(termMatches({ matchExpressions: [{ key: "a", operator: "Bogus", values: ["1"] }] }, n), false);
+  assert.equal(termMatches({}, n), false, "an empty term matches nothing");
 });

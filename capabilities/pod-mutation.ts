@@ -38,6 +38,11 @@ export interface PodLike {
   spec?: {
     nodeName?: string;
     nodeSelector?: Record<string, string>;
+    affinity?: {
+      nodeAffinity?: {
+        requiredDuringSchedulingIgnoredDuringExecution?: { nodeSelectorTerms?: NodeSelectorTerm[] };
+      };
+    };
     securityContext?: { appArmorProfile?: { type?: string; localhostProfile?: string } };
     containers?: Array<{
       name: string;
@@ -48,6 +53,16 @@ export interface PodLike {
       [k: string]: unknown;
     }>;
   };
+}
+
+export interface NodeSelectorRequirement {
+  key: string;
+  operator: string;
+  values?: string[];
+}
+export interface NodeSelectorTerm {
+  matchExpressions?: NodeSelectorRequirement[];
+  matchFields?: NodeSelectorRequirement[];
 }
 
 export interface PodMutationEnv {
@@ -96,8 +111,9 @@ export function ownerName(pod: PodLike): string {
 /**
  * Is the pod going to run on an AppArmor node? With spec.nodeName (set by the scheduler's
  * binding or by the user) we know the node. Without it we cannot know at CREATE, so we only
- * apply a profile when every node the pod's nodeSelector admits is an AppArmor node: a
- * Localhost profile on a node that does not have it loaded keeps the pod from starting.
+ * apply a profile when every node the pod's nodeSelector and required node affinity admit is an
+ * AppArmor node: a Localhost profile on a node that does not have it loaded keeps the pod from
+ * starting. Taints are not evaluated (more candidates ⇒ errs toward "not confined").
  */
 export function nodeChoice(pod: PodLike, nodes: NodeView): NodeChoice {
   if (!nodes.synced()) return { apparmor: false, why: "node view not synced yet" };
@@ -111,13 +127,56 @@ export function nodeChoice(pod: PodLike, nodes: NodeView): NodeChoice {
       : { apparmor: false, why: `node ${nodeName} enforcer is ${e ?? "unset"}` };
   }
   const sel = pod.spec?.nodeSelector ?? {};
-  const candidates = nodes.list().filter(n => Object.entries(sel).every(([k, v]) => n.labels[k] === v));
+  const terms =
+    pod.spec?.affinity?.nodeAffinity?.requiredDuringSchedulingIgnoredDuringExecution?.nodeSelectorTerms;
+  const candidates = nodes
+    .list()
+    .filter(n => Object.entries(sel).every(([k, v]) => n.labels[k] === v))
+    .filter(n => !terms?.length || terms.some(t => termMatches(t, n)));
   if (candidates.length === 0)
     return { apparmor: false, why: "unscheduled and no node matches its nodeSelector" };
   const other = candidates.filter(n => n.labels[ENFORCER_LABEL] !== "apparmor");
   return other.length === 0
     ? { apparmor: true, why: `unscheduled; all ${candidates.length} candidate nodes are AppArmor nodes` }
     : { apparmor: false, why: `unscheduled; ${other.length} candidate node(s) are not AppArmor nodes` };
+}
+
+/** One requirement against one value (undefined = label absent), as the scheduler reads it. */
+function requirementMatches(r: NodeSelectorRequirement, value: string | undefined): boolean {
+  const vals = r.values ?? [];
+  switch (r.operator) {
+    case "In":
+      return value !== undefined && vals.includes(value);
+    case "NotIn":
+      return value === undefined || !vals.includes(value);
+    case "Exists":
+      return value !== undefined;
+    case "DoesNotExist":
+      return value === undefined;
+    case "Gt":
+    case "Lt": {
+      const a = Number(value);
+      const b = Number(vals[0]);
+      if (value === undefined || !Number.isInteger(a) || !Number.isInteger(b)) return false;
+      return r.operator === "Gt" ? a > b : a < b;
+    }
+    default:
+      return false; // unknown operator: the scheduler rejects the pod; never a candidate
+  }
+}
+
+/** A required node-affinity term: expressions on labels and fields (metadata.name), ANDed. An empty term matches nothing. */
+export function termMatches(
+  t: NodeSelectorTerm,
+  n: { name: string; labels: Record<string, string> },
+): boolean {
+  const exprs = t.matchExpressions ?? [];
+  const fields = t.matchFields ?? [];
+  if (exprs.length === 0 && fields.length === 0) return false;
+  return (
+    exprs.every(r => requirementMatches(r, n.labels[r.key])) &&
+    fields.every(r => requirementMatches(r, r.key === "metadata.name" ? n.name : undefined))
+  );
 }
 
 function hasAuditedLabel(labels: Record<string, string>): boolean {

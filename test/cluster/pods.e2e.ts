@@ -164,12 +164,28 @@ describe("pod mutation", { skip }, () => {
     assert.equal(p.metadata.annotations?.["kubearmor-policy"], "audited");
   });
 
-  test("unscheduled pods: confined only when every node their nodeSelector admits is an AppArmor node", () => {
+  test("unscheduled pods: confined only when every node their nodeSelector and node affinity admit is an AppArmor node", () => {
     const pinned = create(pod("unscheduled-aa", { nodeSelector: { zone: "aa" } }));
     assert.deepEqual(profiles(pinned), {
       app: `Localhost:rampart-${NS}-unscheduled-aa-app`,
       sidecar: `Localhost:rampart-${NS}-unscheduled-aa-sidecar`,
     });
+    const affinity = create(
+      pod("unscheduled-affinity", {
+        affinity: {
+          nodeAffinity: {
+            requiredDuringSchedulingIgnoredDuringExecution: {
+              nodeSelectorTerms: [
+                {
+                  matchExpressions: [{ key: "kubearmor.io/enforcer", operator: "In", values: ["apparmor"] }],
+                },
+              ],
+            },
+          },
+        },
+      }),
+    );
+    assert.equal(profiles(affinity).app, `Localhost:rampart-${NS}-unscheduled-affinity-app`);
     const anywhere = create(pod("unscheduled-any", {}));
     assert.deepEqual(profiles(anywhere), { app: undefined, sidecar: undefined });
   });
