@@ -39,7 +39,8 @@ it("reports this machine's kernel as the kernel itself does", async () => {
   assert.ok(["native", "bpftool", "none"].includes(r.bpfLsm.load.method));
   // with the addon, a refusal is typed with the kernel's errno (the team host: EPERM)
   const load = r.bpfLsm.load.result;
-  if (r.bpfLsm.load.method === "native" && load.state === "unsupported") assert.match(load.reason, /^E[A-Z0-9]+$/);
+  if (r.bpfLsm.load.method === "native" && load.state === "unsupported")
+    assert.match(load.reason, /^E[A-Z0-9]+$/);
 });
 
 it("`rampart probe --output json` prints the report", () => {
