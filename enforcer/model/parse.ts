@@ -15,6 +15,11 @@ export interface ParsedDocument {
   problems: Problem[];
 }
 
+function describeError(err: unknown): string {
+  if (err instanceof RangeError) return "the document is nested too deeply";
+  return oneLine(String(err));
+}
+
 function oneLine(text: string): string {
   return text.replace(/\s+/g, " ").trim();
 }
@@ -36,7 +41,7 @@ export function parseDocuments(text: string, file: string): ParsedDocument[] {
             file,
             document: 1,
             path: "",
-            message: `YAML syntax error: ${oneLine(String(err))}`,
+            message: `YAML syntax error: ${describeError(err)}`,
           },
         ],
       },
@@ -54,7 +59,9 @@ export function parseDocuments(text: string, file: string): ParsedDocument[] {
         file,
         document,
         path: "",
-        message: `YAML syntax error${where}: ${oneLine(err.message.split("\n")[0] ?? err.message)}`,
+        message: /Maximum call stack/.test(err.message)
+          ? "YAML error: the document is nested too deeply"
+          : `YAML syntax error${where}: ${oneLine(err.message.split("\n")[0] ?? err.message)}`,
       });
     }
     if (problems.length) {
@@ -70,7 +77,7 @@ export function parseDocuments(text: string, file: string): ParsedDocument[] {
         file,
         document,
         path: "",
-        message: `YAML error: ${oneLine(String(err))}`,
+        message: `YAML error: ${describeError(err)}`,
       });
     }
     out.push({ file, document, object: object === null ? undefined : object, problems });

@@ -667,6 +667,19 @@ describe("problem reporting", () => {
     assert.equal(ok.policies[0].action, "Block");
   });
 
+  it("hostile nesting is a problem, never a stack overflow", () => {
+    let deep: unknown = "x";
+    for (let i = 0; i < 20000; i++) deep = [deep];
+    const r = check(policy(KSP, { tags: deep }));
+    assert.equal(r.problems.length, 1);
+    assert.match(r.problems[0].message, /nested more than 64 levels/);
+    const y = validateText(
+      "kind: KubeArmorPolicy\nspec: {tags: " + "[".repeat(5000) + "]".repeat(5000) + "}\n",
+      "d.yaml",
+    );
+    assert.match(y.problems[0].message, /nested too deeply/);
+  });
+
   it("KubeArmorNetworkPolicy is named as unsupported", () => {
     const r = check({
       apiVersion: "security.kubearmor.com/v1",

@@ -178,6 +178,51 @@ export function validatePolicyObject(
   at: DocRef,
   opts: ValidateOptions = {},
 ): { policy?: NormalizedPolicy; problems: Problem[] } {
+  if (exceedsDepth(obj, MAX_DEPTH)) {
+    const message = `document is nested more than ${MAX_DEPTH} levels deep (no KubeArmor policy is)`;
+    return { problems: [{ level: "error", file: at.file, document: at.document, path: "", message }] };
+  }
+  try {
+    return validateChecked(obj, at, opts);
+  } catch (err) {
+    // Last resort: the model is total by construction; a bug must not take a caller down.
+    return {
+      problems: [
+        {
+          level: "error",
+          file: at.file,
+          document: at.document,
+          path: "",
+          message: `internal error while validating (please report): ${String(err).replace(/\s+/g, " ").slice(0, 200)}`,
+        },
+      ],
+    };
+  }
+}
+
+/** Deeper than any KubeArmor policy (about 8 levels); guards every recursive step below. */
+export const MAX_DEPTH = 64;
+
+/** Iterative (no recursion): true when `v` nests objects/arrays deeper than `limit`. */
+function exceedsDepth(v: unknown, limit: number): boolean {
+  const stack: Array<[unknown, number]> = [[v, 0]];
+  let visited = 0;
+  while (stack.length) {
+    const [node, depth] = stack.pop()!;
+    if (!node || typeof node !== "object") continue;
+    if (depth > limit) return true;
+    // Shared references (YAML aliases) are walked again; bound the total work as well.
+    if (++visited > 1_000_000) return true;
+    for (const child of Array.isArray(node) ? node : Object.values(node)) stack.push([child, depth + 1]);
+  }
+  return false;
+}
+
+function validateChecked(
+  obj: unknown,
+  at: DocRef,
+  opts: ValidateOptions,
+): { policy?: NormalizedPolicy; problems: Problem[] } {
   const id = identify(obj);
   const problems: Problem[] = [];
   const add = (level: Problem["level"], path: string, message: string): void => {

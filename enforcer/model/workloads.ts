@@ -55,12 +55,33 @@ export function readWorkloads(text: string, file: string): Workloads {
   for (const doc of parseDocuments(text, file)) {
     out.problems.push(...doc.problems);
     if (doc.object === undefined) continue;
-    addObject(doc.object, file, doc.document, "", out);
+    try {
+      addObject(doc.object, file, doc.document, "", out, 0);
+    } catch (err) {
+      // Total by construction; a bug must not take the caller down.
+      out.problems.push({
+        level: "error",
+        file,
+        document: doc.document,
+        path: "",
+        message: `internal error: ${String(err).slice(0, 200)}`,
+      });
+    }
   }
   return out;
 }
 
-function addObject(obj: unknown, file: string, document: number, at: string, out: Workloads): void {
+/** Lists inside Lists are legal but never useful; bound the recursion. */
+const MAX_LIST_DEPTH = 8;
+
+function addObject(
+  obj: unknown,
+  file: string,
+  document: number,
+  at: string,
+  out: Workloads,
+  depth: number,
+): void {
   const problem = (path: string, message: string, kind?: string): void =>
     void out.problems.push({
       level: "error",
@@ -76,7 +97,13 @@ function addObject(obj: unknown, file: string, document: number, at: string, out
   }
   const kind = typeof obj.kind === "string" ? obj.kind : "";
   if (kind === "List") {
-    asArr(obj.items).forEach((item, i) => addObject(item, file, document, `${at}items[${i}].`, out));
+    if (depth >= MAX_LIST_DEPTH) {
+      problem("", `Lists nested more than ${MAX_LIST_DEPTH} deep are not read`, kind);
+      return;
+    }
+    asArr(obj.items).forEach((item, i) =>
+      addObject(item, file, document, `${at}items[${i}].`, out, depth + 1),
+    );
     return;
   }
   const md = asObj(obj.metadata);
