@@ -17,6 +17,7 @@ import { probeNode } from "../probe/probe.js";
 import { AppArmorBackend, DEFAULT_APPARMOR_DIR } from "../backends/apparmor.js";
 import { renderAppArmor } from "../backends/apparmor-render.js";
 import { NoneBackend } from "../backends/none.js";
+import { BpfBackend } from "../backends/bpf.js";
 import { selectBackend, type EnforcerChoice } from "../backends/select.js";
 import type { Backend } from "../backends/types.js";
 import { Reconciler } from "../reconcile/loop.js";
@@ -27,6 +28,7 @@ import type { Source } from "../reconcile/loop.js";
 import { localNode } from "../sources/node.js";
 import type { Logger } from "./log.js";
 import { NativeKernel } from "./kernel.js";
+import { getMetrics, startMetricsServer, type RampartMetrics } from "../metrics/metrics.js";
 import { EventPipeline } from "./pipeline.js";
 
 const LABEL_ENFORCER = { apparmor: "AppArmor", bpf: "BPFLSM", selinux: "SELinux", none: "none" } as const;
@@ -99,8 +101,14 @@ export async function startDaemon(o: DaemonOptions, log: Logger): Promise<Runnin
       for (const r of sel.reasons) log.info(`enforcer: ${r}`);
       backendName = sel.backend;
     }
+    // The native kernel side (monitor; BPF-LSM programs and rule maps with --enforcer bpf).
+    const kernel = NativeKernel.load({ monitor: true, enforcer: backendName === "bpf", scopeCgroup: o.scopeCgroup, pinDir: o.pinDir }, log);
+    if ("unavailable" in kernel && backendName === "bpf") throw new Error(`--enforcer bpf: ${kernel.unavailable}`);
     let backend: Backend;
     switch (backendName) {
+      case "bpf":
+        backend = new BpfBackend(() => ("unavailable" in kernel ? undefined : kernel.enforcer));
+        break;
       case "apparmor":
         backend = new AppArmorBackend({ render: renderAppArmor, dir: o.apparmorDir, skipKernelLoad: o.apparmorCompileOnly });
         break;
@@ -117,7 +125,14 @@ export async function startDaemon(o: DaemonOptions, log: Logger): Promise<Runnin
     const bound = await feeder.start();
     log.info("feeder: serving kubearmor feeder.LogService", { address: bound.address });
     cleanups.push(() => feeder.stop());
-    if (o.metrics) log.warn("metrics: the metrics server is not part of this build yet; --metrics ignored", { address: o.metrics });
+    let metrics: RampartMetrics | undefined;
+    if (o.metrics) {
+      metrics = getMetrics();
+      metrics.attachFeeder(() => feeder.stats());
+      const server = await startMetricsServer(o.metrics, metrics);
+      log.info("metrics: serving Prometheus metrics", { address: o.metrics });
+      cleanups.push(() => server.close());
+    }
 
     // 3. Desired state and the loop.
     const index = new IdentityIndex();
@@ -151,11 +166,29 @@ export async function startDaemon(o: DaemonOptions, log: Logger): Promise<Runnin
       log,
       resyncMs: o.resyncSec * 1000,
       ...(reportStatus ? { reportStatus } : {}),
-      onPass: s => log.debug("reconcile: pass", { ...s }),
+      onPass: s => {
+        log.debug("reconcile: pass", { ...s });
+        if (!metrics) return;
+        metrics.reconcileDuration.observe({ result: s.failed || s.skipped ? "error" : "ok" }, s.durationMs / 1000);
+        if (s.failed) {
+          metrics.reconcileErrors.inc({ stage: "apply" }, s.failed);
+          metrics.enforcerErrors.inc({ enforcer: backend.name }, s.failed);
+        }
+        if (s.skipped) metrics.reconcileErrors.inc({ stage: s.skipped === "source unavailable" ? "source" : "list" });
+        const results = reconciler.results();
+        metrics.policiesApplied.set({ target: "host" }, results.filter(r => r.status === "Applied" && r.workload.startsWith("host:")).length);
+        metrics.policiesApplied.set({ target: "container" }, results.filter(r => r.status === "Applied" && r.workload.startsWith("container:")).length);
+        const native = "unavailable" in kernel ? undefined : (kernel.stats().native as { maps?: Array<{ name: string; entries: number; capacity: number }> } | undefined);
+        for (const m of native?.maps ?? []) {
+          metrics.mapEntries.set({ map: m.name }, m.entries);
+          metrics.mapCapacity.set({ map: m.name }, m.capacity);
+        }
+      },
     });
 
     // 4. Events.
     const throttle = new AlertThrottle(o.throttle);
+    metrics?.attachThrottle(() => throttle.stats());
     const pipeline = new EventPipeline({
       clusterName: o.clusterName,
       hostName: nodeName,
@@ -165,34 +198,37 @@ export async function startDaemon(o: DaemonOptions, log: Logger): Promise<Runnin
       label: { activeEnforcer: LABEL_ENFORCER[backend.name] },
       monitorOnly: backend.name === "none",
       throttle,
-      publishAlert: a => feeder.publishAlert(a),
+      publishAlert: a => {
+        metrics?.alerts.inc({ type: a.Type ?? "", action: a.Action ?? "" });
+        feeder.publishAlert(a);
+      },
       publishLog: l => feeder.publishLog(l),
     });
     const tick = setInterval(() => pipeline.tick(), 1000);
     tick.unref();
     cleanups.push(() => clearInterval(tick));
 
+    if ("unavailable" in kernel) log.warn(`monitor: unavailable — ${kernel.unavailable}; no kernel events will be reported`);
+    else {
+      try {
+        await kernel.start(events => {
+          for (const ev of events) {
+            metrics?.events.inc({ operation: ev.operation, enforcer: ev.reporter });
+            pipeline.handle(ev);
+          }
+        });
+        log.info("monitor: started", { monitor: kernel.name, scope: o.scopeCgroup ?? "node", enforcer: backend.name === "bpf" ? "BPF-LSM loaded" : "none" });
+        cleanups.push(() => kernel.stop());
+      } catch (err) {
+        if (backend.name === "bpf") throw new Error(`--enforcer bpf: the native enforcer did not start: ${errText(err)}`);
+        log.warn("monitor: could not start; no kernel events will be reported", { error: errText(err) });
+      }
+    }
     await reconciler.start();
     if (source instanceof FileSource) source.start();
     cleanups.push(() => source.stop());
     cleanups.push(() => reconciler.stop());
 
-    const kernel = NativeKernel.load(
-      { monitor: true, enforcer: backend.name === "bpf", scopeCgroup: o.scopeCgroup, pinDir: o.pinDir },
-      log,
-    );
-    if ("unavailable" in kernel) log.warn(`monitor: unavailable — ${kernel.unavailable}; no kernel events will be reported`);
-    else {
-      try {
-        await kernel.start(events => {
-          for (const ev of events) pipeline.handle(ev);
-        });
-        log.info("monitor: started", { monitor: kernel.name, scope: o.scopeCgroup ?? "node" });
-        cleanups.push(() => kernel.stop());
-      } catch (err) {
-        log.warn("monitor: could not start; no kernel events will be reported", { error: errText(err) });
-      }
-    }
     log.info("rampart: running", { backend: backend.name, feeder: bound.address });
     return { backend: backend.name, feederAddress: bound.address, reconciler, stop: stopAll };
   } catch (err) {

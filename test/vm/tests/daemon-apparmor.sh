@@ -1,6 +1,6 @@
 # SPDX-License-Identifier: Apache-2.0
 # vm-lsm: lockdown,capability,landlock,yama,apparmor,bpf
-# vm-timeout: 400
+# vm-timeout: 700
 #
 # Guest test: `rampart run --enforcer apparmor` end to end on a kernel with AppArmor.
 #  - the daemon compiles a host policy, loads it with apparmor_parser and a shell's exec of a
@@ -61,14 +61,15 @@ wait_for "daemon loads the compiled host profile rampart.host" 180 loaded
 expect_output "the profile file carries Rampart's ownership header" '^# rampart-managed sha256=' head -1 /etc/apparmor.d/rampart/rampart.host
 wait_for "daemon is running" 120 grep -q '"rampart: running"' "$LOG"
 if grep -q '"monitor: started"' "$LOG"; then
-  $CLI logs --grpc 127.0.0.1:32790 --json --limit 1 --timeout 30 >"$W/alert.json" 2>&1 &
+  $CLI logs --grpc 127.0.0.1:32790 --json --limit 1 --timeout 60 >"$W/alert.json" 2>&1 &
   LPID=$!
-  sleep 3
-  # The monitor reports only the test cgroup: move this shell into it for the denied exec.
+  # The monitor reports only the test cgroup: move this shell into it for the denied exec. The
+  # client needs a while to subscribe in this slow guest and the feeder does not replay, so the
+  # denied exec is repeated until the first alert arrives.
   echo $$ > "$CG/cgroup.procs"
   expect_denied "a shell's exec of a binary under the blocked directory is denied" /bin/sh -c /tmp/rampart-demo/bin/tool
+  n=90; while [ $n -gt 0 ] && kill -0 "$LPID" 2>/dev/null; do /bin/sh -c /tmp/rampart-demo/bin/tool 2>/dev/null; sleep 1; n=$((n - 1)); done
   echo $$ > /sys/fs/cgroup/cgroup.procs
-  n=60; while [ $n -gt 0 ] && kill -0 "$LPID" 2>/dev/null; do sleep 1; n=$((n - 1)); done
   kill "$LPID" 2>/dev/null
   cp "$W/alert.json" "${VM_TEST_WORK:-$W}/alert.json" 2>/dev/null
   for f in '"Type":"MatchedHostPolicy"' '"PolicyName":"vm-block-demo-bin"' '"Action":"Block"' '"Result":"Permission denied"' \
