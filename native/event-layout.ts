@@ -117,6 +117,8 @@ export const EventFlag = {
   PATH_USER: 16,
   FAIL_CLOSED: 32,
   OWNER: 64,
+  WOULD_BLOCK: 128,
+  HOST: 256,
 } as const;
 
 /** RP_VIS_* in bpf/include/events.h. */

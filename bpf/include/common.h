@@ -20,6 +20,11 @@
 
 #define RP_ALWAYS_INLINE static __always_inline
 
+/* Bound a value in a register right where it is used (x & mask, mask a literal): after a
+ * spill/reload or a compare the verifier may not know the bound, and clang drops a plain C mask
+ * it can prove redundant. */
+#define RP_BOUND(x, mask) ({ __u64 __b = (x); asm volatile("%0 &= " #mask : "+r"(__b)); __b; })
+
 /* container_of for CO-RE pointers (no dereference). */
 #define rp_container_of(ptr, type, member) ((type *)((void *)(ptr) - __builtin_offsetof(type, member)))
 

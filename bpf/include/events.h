@@ -95,7 +95,9 @@ enum rp_verdict {
 #define RP_EVF_POSTURE		(1u << 3) /* decided by the default posture, not by a rule */
 #define RP_EVF_PATH_USER	(1u << 4) /* path is the user-supplied string, not resolved */
 #define RP_EVF_FAIL_CLOSED	(1u << 5) /* denied because the path could not be resolved */
-#define RP_EVF_OWNER		(1u << 6) /* an ownerOnly rule matched */
+#define RP_EVF_OWNER		(1u << 6) /* the task owns the target file (fsuid == inode uid) */
+#define RP_EVF_WOULD_BLOCK	(1u << 7) /* audited workload: this AUDIT would have been a BLOCK */
+#define RP_EVF_HOST		(1u << 8) /* decided by the host policy (workload key 0) */
 
 struct rp_event {
 	__u64 ts_ns;		/* bpf_ktime_get_boot_ns() */
@@ -157,7 +159,7 @@ struct rp_settings {
 	__u32 max_alerts_per_sec;	/* per workload; 0 = no throttling */
 	__u32 throttle_sec;		/* how long alerts stay dropped once the limit is hit */
 	__u32 monitor_all;		/* 1 = monitor every cgroup (testing/bench only) */
-	__u32 _pad0;
+	__u32 host_mnt_ns;		/* mount-ns inum of the host (PID 1): who the host policy covers */
 };
 
 /* Per-workload throttle state (kernel-written, LRU keyed by cgroup id). */

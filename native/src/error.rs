@@ -80,6 +80,9 @@ impl NativeError {
         let text = format!("{err:#}");
         let code = if log_tail.contains("couldn't reuse pinned map") || log_tail.contains("reuse pinned map") {
             Code::PinMismatch
+        } else if log_tail.contains("END PROG LOAD LOG") && !log_tail.contains("-- BEGIN PROG LOAD LOG --\n-- END") {
+            // The verifier said something: EACCES/EINVAL from a rejected program.
+            Code::Verifier
         } else {
             match err.kind() {
                 K::PermissionDenied => Code::BpfPerm,

@@ -211,7 +211,14 @@ fn settings_bytes(max: u32, throttle: u32, monitor_all: bool) -> Vec<u8> {
     v[0..4].copy_from_slice(&max.to_ne_bytes());
     v[4..8].copy_from_slice(&throttle.to_ne_bytes());
     v[8..12].copy_from_slice(&(monitor_all as u32).to_ne_bytes());
+    v[12..16].copy_from_slice(&host_mnt_ns().to_ne_bytes());
     v
+}
+
+/// Mount-namespace inum of PID 1: the namespace the host policy (workload key 0) covers.
+fn host_mnt_ns() -> u32 {
+    use std::os::unix::fs::MetadataExt;
+    std::fs::metadata("/proc/1/ns/mnt").map(|m| m.ino() as u32).unwrap_or(0)
 }
 
 fn start_inner(opts: &StartOptions, on_events: EventsFn) -> NResult<(Arc<Inner>, LoadedInfo)> {
@@ -251,7 +258,7 @@ fn start_inner(opts: &StartOptions, on_events: EventsFn) -> NResult<(Arc<Inner>,
     for (name, bytes, skip) in plan {
         let spec = LoadSpec { name, bytes, pin_dir: &pin_dir, ring_bytes: ring, skip_programs: &skip, only_programs: &[], rodata: &[] };
         let obj = load(&spec).map_err(|e| {
-            if name == "rp_enforcer" && e.code == Code::BpfPerm {
+            if name == "rp_enforcer" && e.code == Code::BpfPerm && !e.message.contains("END PROG LOAD LOG") {
                 NativeError::new(Code::LsmUnavailable, format!("BPF-LSM programs cannot be loaded on this kernel: {}", e.message))
             } else {
                 e
@@ -287,9 +294,19 @@ fn start_inner(opts: &StartOptions, on_events: EventsFn) -> NResult<(Arc<Inner>,
         }
         None => None,
     };
-    // Settings are only written when asked: a restarted daemon keeps what is pinned.
-    if opts.max_alerts_per_sec.is_some() || opts.throttle_sec.is_some() {
-        let v = settings_bytes(opts.max_alerts_per_sec.unwrap_or(0), opts.throttle_sec.unwrap_or(30), false);
+    // Settings the caller did not give keep their pinned values (a restarted daemon keeps what
+    // the earlier one set); the host's mount namespace is always refreshed.
+    {
+        let cur = settings
+            .lookup(&0u32.to_ne_bytes(), MapFlags::ANY)
+            .map_err(|e| NativeError::bpf("reading settings", &e))?
+            .unwrap_or_else(|| vec![0; 16]);
+        let u = |o: usize| u32::from_ne_bytes(cur[o..o + 4].try_into().unwrap());
+        let v = settings_bytes(
+            opts.max_alerts_per_sec.unwrap_or(u(0)),
+            opts.throttle_sec.unwrap_or(if u(4) == 0 { 30 } else { u(4) }),
+            u(8) != 0,
+        );
         settings.update(&0u32.to_ne_bytes(), &v, MapFlags::ANY).map_err(|e| NativeError::bpf("writing settings", &e))?;
     }
     let counters = Arc::new(UserCounters::default());
