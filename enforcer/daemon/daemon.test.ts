@@ -24,7 +24,7 @@ after(() => rmSync(root, { recursive: true, force: true }));
 const opts = (policies: string, apparmorDir: string): DaemonOptions => ({
   policies, nodeName: "node-t", nodeLabels: {}, enforcer: "apparmor", grpc: "127.0.0.1:0", resyncSec: 0,
   containerdSocket: join(root, "no-such.sock"), pinDir: join(root, "pins"), apparmorDir, apparmorCompileOnly: true,
-  throttle: {}, clusterName: "default",
+  throttle: {}, clusterName: "default", monitor: false, // never an unscoped monitor on the test host
 });
 
 test("apparmor (compile-only): apply, restart re-adopts without reloading, stale profiles removed", { skip: parserOk ? false : "apparmor_parser not installed" }, async () => {

@@ -50,6 +50,8 @@ export interface DaemonOptions {
   /** Test aid on kernels without AppArmor: apparmor_parser --skip-kernel-load. */
   apparmorCompileOnly: boolean;
   scopeCgroup?: string;
+  /** Load the kernel monitor (default true). Without it only enforcer-reported events exist. */
+  monitor?: boolean;
   throttle: Partial<ThrottleConfig>;
   clusterName: string;
 }
@@ -102,7 +104,11 @@ export async function startDaemon(o: DaemonOptions, log: Logger): Promise<Runnin
       backendName = sel.backend;
     }
     // The native kernel side (monitor; BPF-LSM programs and rule maps with --enforcer bpf).
-    const kernel = NativeKernel.load({ monitor: true, enforcer: backendName === "bpf", scopeCgroup: o.scopeCgroup, pinDir: o.pinDir }, log);
+    const wantMonitor = o.monitor ?? true;
+    const kernel: NativeKernel | { unavailable: string } =
+      wantMonitor || backendName === "bpf"
+        ? NativeKernel.load({ monitor: wantMonitor, enforcer: backendName === "bpf", scopeCgroup: o.scopeCgroup, pinDir: o.pinDir }, log)
+        : { unavailable: "disabled (--no-monitor)" };
     if ("unavailable" in kernel && backendName === "bpf") throw new Error(`--enforcer bpf: ${kernel.unavailable}`);
     let backend: Backend;
     switch (backendName) {

@@ -5,7 +5,7 @@
 
 import { join } from "node:path";
 import { parseArgs } from "node:util";
-import { DEFAULT_APPARMOR_DIR, startDaemon } from "../../daemon/daemon.js";
+import { DEFAULT_APPARMOR_DIR, errText, startDaemon } from "../../daemon/daemon.js";
 import { createLogger, LOG_LEVELS, type LogLevel } from "../../daemon/log.js";
 import { projectRoot } from "../../daemon/native.js";
 import { ENFORCER_CHOICES, type EnforcerChoice } from "../../backends/select.js";
@@ -45,7 +45,9 @@ Alerts:
   --throttle-sec N          silence after the threshold (default 30)
   --throttle-mode container|rule
   --no-throttle             disable alert throttling
-  --scope-cgroup PATH       monitor only this cgroup (tests; keeps the host unaffected)
+  --scope-cgroup PATH       monitor only this cgroup v2 directory (tests; keeps the host unaffected).
+                            Without it the monitor reports every process on the node.
+  --no-monitor              do not load the kernel monitor (no Audit alerts from telemetry)
   --cluster-name NAME       ClusterName in alerts (default "default")
   --log-level error|warn|info|debug   (default info; JSON logs when stdout is not a TTY)
 
@@ -89,6 +91,7 @@ export async function run(argv: string[]): Promise<number> {
         "throttle-mode": { type: "string" },
         "no-throttle": { type: "boolean", default: false },
         "scope-cgroup": { type: "string" },
+        "no-monitor": { type: "boolean", default: false },
         "cluster-name": { type: "string", default: "default" },
         "log-level": { type: "string", default: "info" },
       },
@@ -141,13 +144,14 @@ export async function run(argv: string[]): Promise<number> {
         apparmorDir: values["apparmor-dir"] as string,
         apparmorCompileOnly: values["apparmor-compile-only"] === true,
         scopeCgroup: values["scope-cgroup"] as string | undefined,
+        monitor: values["no-monitor"] !== true,
         throttle: { enabled: values["no-throttle"] !== true, maxAlertPerSec: Math.max(1, maxPerSec), throttleSec: Math.max(1, throttleSec), ...(mode ? { mode } : {}) },
         clusterName: values["cluster-name"] as string,
       },
       log,
     );
   } catch (err) {
-    log.error(`rampart run: ${(err as Error).message}`);
+    log.error(`rampart run: ${errText(err)}`);
     return 1;
   }
   const d = daemon;
