@@ -26,7 +26,7 @@
 # Output: the guests' output streams live; then a TAP list (ok / not ok per test, with durations)
 # and the closing line `vm: N passed, M failed`. Exit status 0 only when nothing failed.
 # Without arguments the harness self-test (test/vm/selftest.sh, ~30 s) runs too, as test 1;
-# VM_SUITE_SELFTEST=0 leaves it out. Knobs: VM_SUITE_KEEP=1 keeps the host work directory; VM_MEM/VM_SMP/VM_TIMEOUT pass to test/vm/run.
+# VM_SUITE_SELFTEST=0 leaves it out, VM_SUITE_SELFTEST=1 adds it to a run of named tests. Knobs: VM_SUITE_KEEP=1 keeps the host work directory; VM_MEM/VM_SMP/VM_TIMEOUT pass to test/vm/run.
 set -uo pipefail
 ROOT=$(cd "$(dirname "$0")/../.." && pwd -P)
 cd "$ROOT"
@@ -99,7 +99,7 @@ done
 
 # --- the harness's own self-test (host side: exit codes, shares, timeout, interrupt, 2 VMs) ---
 selftest_rc=
-if [ "${VM_SUITE_SELFTEST:-1}" = 1 ] && [ $# -eq 0 ]; then
+if [ "${VM_SUITE_SELFTEST:-}" = 1 ] || { [ -z "${VM_SUITE_SELFTEST:-}" ] && [ $# -eq 0 ]; }; then
   echo "# --- harness self-test (test/vm/selftest.sh) ---"
   t0=$(now)
   test/vm/selftest.sh

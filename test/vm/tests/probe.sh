@@ -11,7 +11,9 @@ expect_rc "node dist/rampart.cjs probe --output json exits 0" 0 \
 [ -s "$VM_TEST_WORK/probe.json" ] || { fail "probe printed a JSON report"; finish; }
 
 # field=expected pairs, checked with python3 (starts far faster than node under TCG)
-native=no; [ -f "$RAMPART_ROOT/native/index.js" ] && native=yes
+# the addon is usable when its loader and a compiled binary (native/build.sh) are both present
+native=no
+[ -f "$RAMPART_ROOT/native/index.js" ] && ls "$RAMPART_ROOT"/native/*.node > /dev/null 2>&1 && native=yes
 python3 - "$VM_TEST_WORK/probe.json" "$(uname -r)" "$(cat /sys/kernel/security/lsm)" "$native" <<'PY' > "$VM_TEST_WORK/checks.txt" 2>&1
 import json, sys
 r = json.load(open(sys.argv[1]))
@@ -26,7 +28,7 @@ check("BPF-LSM active", r["bpfLsm"]["active"]["state"] == "supported")
 check("BPF-LSM program loads (method %s)" % r["bpfLsm"]["load"]["method"], r["bpfLsm"]["load"]["result"]["state"] == "supported")
 check("BTF supported", r["btf"]["state"] == "supported")
 if sys.argv[4] == "yes":
-    check("the load check used the native addon (native/index.js is built)", r["bpfLsm"]["load"]["method"] == "native")
+    check("the load check used the native addon (native/index.js and its .node are built)", r["bpfLsm"]["load"]["method"] == "native")
 check("bpffs mounted at /sys/fs/bpf", any(m["mountPoint"] == "/sys/fs/bpf" for m in r["bpffs"]["mounts"]))
 check("cgroup v2 at /sys/fs/cgroup", any(m["mountPoint"] == "/sys/fs/cgroup" for m in r["cgroup2"]["mounts"]))
 check("backends: apparmor and bpf-lsm usable", r["backends"]["apparmor"] and r["backends"]["bpfLsm"])
