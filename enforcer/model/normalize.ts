@@ -297,14 +297,15 @@ export function normalizePolicy(raw: Obj, kind: PolicyKind, source?: string): No
   const selector = asObj(spec.selector);
   const matchLabels: Record<string, string> = {};
   for (const [k, v] of Object.entries(asObj(selector.matchLabels))) matchLabels[k] = asStr(v);
-  const matchExpressions = asArr(selector.matchExpressions).map(e => {
-    const ex = asObj(e);
-    return {
+  // An expression without a valid operator is ignored by KubeArmor, so it is dropped here.
+  const matchExpressions = asArr(selector.matchExpressions)
+    .map(e => asObj(e))
+    .filter(ex => ex.operator === "In" || ex.operator === "NotIn")
+    .map(ex => ({
       key: asStr(ex.key),
-      operator: (asStr(ex.operator) === "NotIn" ? "NotIn" : "In") as "In" | "NotIn",
+      operator: ex.operator as "In" | "NotIn",
       values: asArr(ex.values).map(asStr),
-    };
-  });
+    }));
   const policy: NormalizedPolicy = {
     kind,
     name,

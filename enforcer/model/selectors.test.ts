@@ -172,6 +172,64 @@ const SELECTOR_CASES: SelCase[] = [
     true,
   ],
   [
+    "KubeArmor quirk: a NotIn after an In is ignored (pod with both labels selected)",
+    ksp("multiubuntu", {
+      matchExpressions: [
+        { key: "label", operator: "In", values: ["group=group-1"] },
+        { key: "label", operator: "NotIn", values: ["container=ubuntu-1"] },
+      ],
+    }),
+    ubuntu1,
+    "c",
+    true,
+  ],
+  [
+    "KubeArmor quirk: after a NotIn, an In has no effect (pod with neither label selected)",
+    ksp("multiubuntu", {
+      matchExpressions: [
+        { key: "label", operator: "NotIn", values: ["container=ubuntu-3"] },
+        { key: "label", operator: "In", values: ["group=group-9"] },
+      ],
+    }),
+    ubuntu1,
+    "c",
+    true,
+  ],
+  [
+    "KubeArmor quirk: after a NotIn, the NotIn still excludes",
+    ksp("multiubuntu", {
+      matchExpressions: [
+        { key: "label", operator: "NotIn", values: ["container=ubuntu-3"] },
+        { key: "label", operator: "In", values: ["group=group-1"] },
+      ],
+    }),
+    ubuntu3,
+    "c",
+    false,
+  ],
+  [
+    "an In with no values does not switch off later NotIns",
+    ksp("multiubuntu", {
+      matchExpressions: [
+        { key: "label", operator: "In", values: [] },
+        { key: "label", operator: "NotIn", values: ["container=ubuntu-1"] },
+      ],
+    }),
+    ubuntu1,
+    "c",
+    false,
+  ],
+  [
+    "CSP label quirk: NotIn before In decides alone",
+    csp([
+      { key: "label", operator: "NotIn", values: ["app=busybox"] },
+      { key: "label", operator: "In", values: ["app=nope"] },
+    ]),
+    nginx1,
+    "c",
+    true,
+  ],
+  [
     "In with several values: any one suffices",
     ksp("multiubuntu", {
       matchExpressions: [{ key: "label", operator: "In", values: ["container=ubuntu-9", "group=group-2"] }],

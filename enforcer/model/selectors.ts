@@ -2,11 +2,10 @@
 //
 // Which policy applies to which container or host (kubearmor-compat §5.5, §6).
 //   KSP: same namespace; every matchLabels entry (except kubearmor.io/container.name) is a pod
-//        label; label In: the pod carries at least one listed k=v; label NotIn: it carries none;
-//        kubearmor.io/container.name "[a,b]" restricts to those containers ("[]" = all).
+//        label; label In / NotIn as in matchLabelExpressions (KubeArmor's exact, order-dependent
+//        semantics); kubearmor.io/container.name "[a,b]" restricts to those containers ("[]" = all).
 //   CSP: namespace In ⇒ only those namespaces, else all namespaces except namespace NotIn;
-//        label In ⇒ at least one listed k=v, else no label NotIn value. A NotIn is ignored once
-//        an In of the same key kind exists (KubeArmor's behaviour).
+//        label expressions as for KSP.
 //   HSP: every nodeSelector label must match; a value may be a comma list; kubearmor.io/hostname
 //        "*" selects every node; kubearmor.io/hostnamereg / kubernetes.io/hostnamereg is a
 //        wildcard on the hostname.
@@ -40,6 +39,46 @@ function isTracked(namespace: string, untracked: string[]): boolean {
   return !untracked.includes(namespace);
 }
 
+/**
+ * KubeArmor's `label` matchExpressions semantics (MatchExpIdentities), reproduced exactly,
+ * quirks included, so a policy selects the same pods as under KubeArmor:
+ *   - In values (all In expressions) are "identities", of which the pod needs at least one;
+ *   - NotIn values count only when they come *before* the first In expression with values;
+ *   - once any NotIn value counts, the result is "the pod has none of them", whatever the In.
+ * semantic.ts warns about the two order-dependent cases.
+ */
+export function matchLabelExpressions(
+  exprs: NormalizedPolicy["selector"]["matchExpressions"],
+  ids: Set<string>,
+): boolean {
+  const inIds: string[] = [];
+  const nonIds: string[] = [];
+  let hasIn = false;
+  for (const e of exprs) {
+    if (e.key !== "label") continue;
+    if (e.operator === "In") {
+      for (const v of e.values) {
+        hasIn = true;
+        inIds.push(v);
+      }
+    } else if (e.operator === "NotIn" && !hasIn) nonIds.push(...e.values);
+  }
+  if (inIds.length === 0 && nonIds.length === 0) return true;
+  if (nonIds.length > 0) return !nonIds.some(v => ids.has(v));
+  return inIds.some(v => ids.has(v));
+}
+
+/** CSP namespace expressions: any `namespace In` ⇒ exactly those; else all but `namespace NotIn`. */
+export function matchNamespaceExpressions(
+  exprs: NormalizedPolicy["selector"]["matchExpressions"],
+  namespace: string,
+): boolean {
+  const ns = exprs.filter(e => e.key === "namespace");
+  const inList = ns.filter(e => e.operator === "In");
+  if (inList.length > 0) return inList.some(e => e.values.includes(namespace));
+  return !ns.some(e => e.operator === "NotIn" && e.values.includes(namespace));
+}
+
 export function selectsContainer(
   policy: NormalizedPolicy,
   pod: PodInfo,
@@ -51,21 +90,14 @@ export function selectsContainer(
   if (!isTracked(pod.namespace, untracked)) return false;
   if (!pod.containers.some(c => c.name === container)) return false;
   const ids = podIdentities(pod);
+  const exprs = policy.selector.matchExpressions;
   if (policy.kind === "KubeArmorPolicy") {
     if ((policy.namespace ?? "default") !== pod.namespace) return false;
     for (const [k, v] of Object.entries(policy.selector.matchLabels)) {
       if (k === CONTAINER_NAME_LABEL) continue;
       if (!ids.has(`${k}=${v}`)) return false;
     }
-    const inValues = policy.selector.matchExpressions
-      .filter(e => e.key === "label" && e.operator === "In")
-      .flatMap(e => e.values);
-    const notIn = policy.selector.matchExpressions
-      .filter(e => e.key === "label" && e.operator === "NotIn")
-      .flatMap(e => e.values);
-    const hasIn = policy.selector.matchExpressions.some(e => e.key === "label" && e.operator === "In");
-    if (hasIn && !inValues.some(v => ids.has(v))) return false;
-    if (notIn.some(v => ids.has(v))) return false;
+    if (!matchLabelExpressions(exprs, ids)) return false;
     const cn = policy.selector.matchLabels[CONTAINER_NAME_LABEL];
     if (cn !== undefined) {
       const names = parseContainerList(cn);
@@ -74,18 +106,7 @@ export function selectsContainer(
     return true;
   }
   // KubeArmorClusterPolicy
-  const exprs = policy.selector.matchExpressions;
-  const of = (key: string, op: "In" | "NotIn"): string[] =>
-    exprs.filter(e => e.key === key && e.operator === op).flatMap(e => e.values);
-  const hasNsIn = exprs.some(e => e.key === "namespace" && e.operator === "In");
-  if (hasNsIn) {
-    if (!of("namespace", "In").includes(pod.namespace)) return false;
-  } else if (of("namespace", "NotIn").includes(pod.namespace)) return false;
-  const hasLabelIn = exprs.some(e => e.key === "label" && e.operator === "In");
-  if (hasLabelIn) {
-    if (!of("label", "In").some(v => ids.has(v))) return false;
-  } else if (of("label", "NotIn").some(v => ids.has(v))) return false;
-  return true;
+  return matchNamespaceExpressions(exprs, pod.namespace) && matchLabelExpressions(exprs, ids);
 }
 
 /** Anchored wildcard: `*` any run of characters, `?` one character, everything else literal. */

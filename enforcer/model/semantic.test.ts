@@ -387,6 +387,48 @@ const CASES: Case[] = [
     W("spec.selector.matchExpressions[0]", /no key or no operator/),
   ],
   [
+    "label NotIn after label In is ignored by KubeArmor",
+    KSP,
+    {
+      selector: {
+        matchExpressions: [
+          { key: "label", operator: "In", values: ["a=b"] },
+          { key: "label", operator: "NotIn", values: ["c=d"] },
+        ],
+      },
+      ...proc({ path: "/bin/ls" }),
+    },
+    W("spec.selector.matchExpressions[1]", /ignores a label NotIn that comes after a label In/),
+  ],
+  [
+    "label In after label NotIn has no effect",
+    KSP,
+    {
+      selector: {
+        matchExpressions: [
+          { key: "label", operator: "NotIn", values: ["c=d"] },
+          { key: "label", operator: "In", values: ["a=b"] },
+        ],
+      },
+      ...proc({ path: "/bin/ls" }),
+    },
+    W("spec.selector.matchExpressions[1]", /has no effect/),
+  ],
+  [
+    "CSP namespace NotIn next to namespace In is ignored",
+    "KubeArmorClusterPolicy",
+    {
+      selector: {
+        matchExpressions: [
+          { key: "namespace", operator: "NotIn", values: ["a"] },
+          { key: "namespace", operator: "In", values: ["b"] },
+        ],
+      },
+      ...proc({ path: "/bin/ls" }),
+    },
+    W("spec.selector.matchExpressions[0]", /with a namespace In/),
+  ],
+  [
     "container.name without brackets",
     KSP,
     { selector: { matchLabels: { "kubearmor.io/container.name": "c1" } }, ...proc({ path: "/bin/ls" }) },

@@ -309,6 +309,30 @@ export function semanticChecks(o: Obj, kind: PolicyKind): Finding[] {
         warn(`${at}.values[${j}]`, `"${v.slice(0, 60)}" is not a valid namespace name: it can never match`);
     });
   });
+  // KubeArmor's order-dependent matchExpressions semantics (selectors.ts matchLabelExpressions).
+  let labelIn = false;
+  let labelNotIn = false;
+  const exprList = asArr(sel.matchExpressions);
+  const hasNamespaceIn = exprList.some(e => isObj(e) && e.key === "namespace" && e.operator === "In");
+  exprList.forEach((e, i) => {
+    if (!isObj(e)) return;
+    const at = `spec.selector.matchExpressions[${i}]`;
+    const nValues = asArr(e.values).length;
+    if (e.key === "label" && e.operator === "In" && nValues > 0) {
+      if (labelNotIn)
+        warn(
+          at,
+          "has no effect: after a label NotIn, KubeArmor selects every pod without the NotIn labels, whatever the In",
+        );
+      labelIn = true;
+    }
+    if (e.key === "label" && e.operator === "NotIn" && nValues > 0) {
+      if (labelIn) warn(at, "is ignored: KubeArmor ignores a label NotIn that comes after a label In");
+      else labelNotIn = true;
+    }
+    if (e.key === "namespace" && e.operator === "NotIn" && hasNamespaceIn)
+      warn(at, "is ignored: with a namespace In, only the listed namespaces are selected");
+  });
   const labels = asObj(sel.matchLabels);
   const cn = labels[CONTAINER_NAME_LABEL];
   if (typeof cn === "string" && !(cn.trim().startsWith("[") && cn.trim().endsWith("]")))
