@@ -95,7 +95,8 @@ describe("checkBpfLsmLoad method selection", () => {
   });
   it("uses the built native addon on this machine and agrees with its probe()", async t => {
     const entry = path.resolve(import.meta.dirname, "../../native/index.js");
-    if (!fs.existsSync(entry)) return t.skip("native addon not built (native/index.js missing)");
+    const built = fs.existsSync(entry) && fs.readdirSync(path.dirname(entry)).some(f => f.endsWith(".node"));
+    if (!built) return t.skip("native addon not built (no native/*.node; native/build.sh makes it)");
     const c = await checkBpfLsmLoad();
     assert.equal(c.method, "native", c.note);
     const { probe } = (await import(entry)) as { probe: () => { lsm: { supported: boolean } } };
