@@ -42,11 +42,19 @@ export type Labelled =
   | { kind: "log"; log: Log }
   | { kind: "none"; why: string };
 
+let cachedSecond = NaN;
+let cachedPrefix = "";
+
 /** `2006-01-02T15:04:05.000000Z` (KubeArmor's TimeFormUTC) from epoch milliseconds. */
 export function formatUpdatedTime(timeMs: number): string {
   const sec = Math.floor(timeMs / 1000);
   const micros = Math.min(999_999, Math.max(0, Math.floor(timeMs * 1000) - sec * 1_000_000));
-  return `${new Date(sec * 1000).toISOString().slice(0, 19)}.${String(micros).padStart(6, "0")}Z`;
+  // Events arrive in bursts within the same second: format the date part once per second.
+  if (sec !== cachedSecond) {
+    cachedPrefix = new Date(sec * 1000).toISOString().slice(0, 19);
+    cachedSecond = sec;
+  }
+  return `${cachedPrefix}.${String(micros).padStart(6, "0")}Z`;
 }
 
 /** Epoch seconds, as KubeArmor's Timestamp (time.Unix()). */
@@ -61,22 +69,33 @@ export function epochSeconds(timeMs: number): number {
 export function parseEventData(...texts: string[]): Record<string, string> {
   const out: Record<string, string> = {};
   for (const text of texts) {
-    for (const token of text.split(/\s+/)) {
-      const eq = token.indexOf("=");
-      if (eq <= 0) continue;
-      const key = token.slice(0, eq);
-      out[key.charAt(0).toUpperCase() + key.slice(1)] = token.slice(eq + 1);
+    let i = 0;
+    const n = text.length;
+    while (i < n) {
+      while (i < n && (text.charCodeAt(i) === 32 || text.charCodeAt(i) === 9)) i++;
+      let end = i;
+      while (end < n && text.charCodeAt(end) !== 32 && text.charCodeAt(end) !== 9) end++;
+      const eq = text.indexOf("=", i);
+      if (eq > i && eq < end) out[text.charAt(i).toUpperCase() + text.slice(i + 1, eq)] = text.slice(eq + 1, end);
+      i = end;
     }
   }
   return out;
 }
 
-/** Pod labels as one string: `k=v` pairs, sorted by key, comma-joined. */
+const labelStrings = new WeakMap<Record<string, string>, string>();
+
+/** Pod labels as one string: `k=v` pairs, sorted by key, comma-joined (memoised per labels object). */
 export function formatLabels(labels: Record<string, string>): string {
-  return Object.keys(labels)
-    .sort()
-    .map(k => `${k}=${labels[k]}`)
-    .join(",");
+  let text = labelStrings.get(labels);
+  if (text === undefined) {
+    text = Object.keys(labels)
+      .sort()
+      .map(k => `${k}=${labels[k]}`)
+      .join(",");
+    labelStrings.set(labels, text);
+  }
+  return text;
 }
 
 function commonFields(ev: SecurityEvent): Alert & Log {
@@ -119,7 +138,9 @@ function commonFields(ev: SecurityEvent): Alert & Log {
 /** Plain telemetry: ContainerLog / HostLog when the workload's visibility covers it, else nothing. */
 export function telemetry(ev: SecurityEvent, why: string): Labelled {
   if (!ev.visible) return { kind: "none", why: `${why}; visibility of ${ev.operation} is off` };
-  return { kind: "log", log: { ...commonFields(ev), Type: ev.identity.container ? "ContainerLog" : "HostLog" } };
+  const log: Log = commonFields(ev);
+  log.Type = ev.identity.container ? "ContainerLog" : "HostLog";
+  return { kind: "log", log };
 }
 
 /**
@@ -175,18 +196,16 @@ export function labelEvent(ev: SecurityEvent, ctx: LabelContext): Labelled {
   const tags = posture || !rule ? [] : rule.tags;
   const enforcer: EnforcerName | "eBPF Monitor" =
     ev.enforcer === "eBPF Monitor" && action === "Block" && ctx.activeEnforcer !== "none" ? ctx.activeEnforcer : ev.enforcer;
-  const alert: Alert = {
-    ...commonFields(ev),
-    PolicyName: posture ? "DefaultPosture" : rule!.origin.name,
-    Severity: posture ? "" : String(rule!.severity),
-    Tags: tags.join(","),
-    ATags: [...tags],
-    Message: posture ? "" : rule!.message,
-    Type: ev.identity.container ? "MatchedPolicy" : "MatchedHostPolicy",
-    Enforcer: enforcer,
-    Action: action,
-    KubeArmorVersion: ctx.version ?? "",
-  };
+  const alert: Alert = commonFields(ev);
+  alert.PolicyName = posture ? "DefaultPosture" : rule!.origin.name;
+  alert.Severity = posture ? "" : String(rule!.severity);
+  alert.Tags = tags.join(",");
+  alert.ATags = tags.slice();
+  alert.Message = posture ? "" : rule!.message;
+  alert.Type = ev.identity.container ? "MatchedPolicy" : "MatchedHostPolicy";
+  alert.Enforcer = enforcer;
+  alert.Action = action;
+  alert.KubeArmorVersion = ctx.version ?? "";
   return { kind: "alert", alert, key: { container: ev.identity.container?.id ?? "host", rule: ruleKey(ev) } };
 }
 
