@@ -23,7 +23,7 @@ import type { Backend } from "../backends/types.js";
 import { Reconciler } from "../reconcile/loop.js";
 import { modelPort } from "../reconcile/model-port.js";
 import { FileSource } from "../sources/files.js";
-import { KubernetesSource, labelNode, writeNodeReport } from "../sources/kubernetes.js";
+import { errorText as errText, KubernetesSource, labelNode, writeNodeReport } from "../sources/kubernetes.js";
 import type { Source } from "../reconcile/loop.js";
 import { localNode } from "../sources/node.js";
 import type { Logger } from "./log.js";
@@ -245,12 +245,4 @@ export async function startDaemon(o: DaemonOptions, log: Logger): Promise<Runnin
 
 export { DEFAULT_APPARMOR_DIR };
 
-/** kfc throws raw HTTP results ({status, statusText}), not Errors. */
-export function errText(err: unknown): string {
-  if (err instanceof Error) return err.message;
-  if (err && typeof err === "object" && "status" in err) {
-    const e = err as { status: unknown; statusText?: unknown; data?: { message?: unknown } };
-    return `HTTP ${String(e.status)} ${String(e.statusText ?? "")} ${String(e.data?.message ?? "")}`.trim();
-  }
-  return String(err);
-}
+export { errorText as errText } from "../sources/kubernetes.js";

@@ -15,6 +15,12 @@ import type { Logger } from "../daemon/log.js";
 import { collectResults, computeDesired, plan, type Desired } from "./core.js";
 import type { ApplyOutcome, PolicyModel, PolicyResult, World, WorkloadInput } from "./types.js";
 
+function errorText(err: unknown): string {
+  if (err instanceof Error) return err.message;
+  if (err && typeof err === "object" && "status" in err) return `HTTP ${String((err as { status: unknown }).status)}`;
+  return String(err);
+}
+
 export interface Source {
   /** Full desired state now. Throws when the source is unavailable. */
   snapshot(): Promise<World>;
@@ -210,11 +216,11 @@ export class Reconciler {
     this.lastResults = results;
     const key = JSON.stringify(results);
     if (key !== this.lastResultsKey) {
-      this.lastResultsKey = key;
       try {
         await this.o.reportStatus?.(results);
+        this.lastResultsKey = key; // a failed report is retried on the next pass
       } catch (err) {
-        log.warn("reconcile: status report failed", { error: err instanceof Error ? err.message : String(err) });
+        log.warn("reconcile: status report failed; retrying on the next pass", { error: errorText(err) });
       }
     }
     log.debug("reconcile: pass done", { pass: n, reason, apply: p.apply.length, remove: p.remove.length, unchanged: p.unchanged.length });

@@ -28,6 +28,16 @@ export const POLICY_KINDS: Array<{ kind: PolicyKind; plural: string; namespaced:
 ];
 export const ENFORCER_LABEL = "kubearmor.io/enforcer";
 
+/** kfc throws raw HTTP results ({status, statusText, data}), not Errors. */
+export function errorText(err: unknown): string {
+  if (err instanceof Error) return err.message;
+  if (err && typeof err === "object" && "status" in err) {
+    const e = err as { status: unknown; statusText?: unknown; data?: { message?: unknown } };
+    return `HTTP ${String(e.status)} ${String(e.statusText ?? "")} ${String(e.data?.message ?? "")}`.trim();
+  }
+  return String(err);
+}
+
 type Obj = { metadata?: { name?: string; namespace?: string; uid?: string; labels?: Record<string, string>; annotations?: Record<string, string>; generation?: number; ownerReferences?: Array<{ kind: string; name: string; controller?: boolean }> }; spec?: Record<string, unknown>; kind?: string; apiVersion?: string };
 
 /** A Pod object → the model's PodInfo (ReplicaSet owners collapse to their Deployment). */
@@ -96,6 +106,7 @@ export class KubernetesSource implements Source {
   private listeners: Array<(reason: string) => void> = [];
   private watchers: Closable[] = [];
   private synced = false;
+  private stopped = false;
   private containers: ContainerIdentity[] = [];
   private runtimeDown = false;
 
@@ -113,8 +124,26 @@ export class KubernetesSource implements Source {
     return K8s(GenericKind, { kindOverride: { group: "security.kubearmor.com", version: "v1", kind: k.kind, plural: k.plural } });
   }
 
-  /** Initial LIST of everything (fails when the API server is unreachable), then the watches. */
+  /**
+   * Initial LIST of everything, then the watches. The LIST is retried with backoff (API server
+   * starting, CRD storage initialising, network down): until it succeeds no pass runs, so nothing
+   * applied by an earlier daemon is removed.
+   */
   async start(): Promise<void> {
+    for (let attempt = 1, delay = 500; ; attempt++, delay = Math.min(delay * 2, 10_000)) {
+      if (this.stopped) return;
+      try {
+        await this.listAll();
+        break;
+      } catch (err) {
+        this.o.log.warn("kubernetes: initial list failed; retrying", { attempt, retryInMs: delay, error: errorText(err) });
+        await new Promise(r => setTimeout(r, delay));
+      }
+    }
+    this.startWatches();
+  }
+
+  private async listAll(): Promise<void> {
     for (const k of POLICY_KINDS) {
       const list = await this.policyModel(k).Get();
       for (const item of list.items) this.onPolicy(k.kind, item as Obj, "ADDED" as WatchPhase);
@@ -124,7 +153,9 @@ export class KubernetesSource implements Source {
     const node = await K8s(kind.Node).Get(this.o.nodeName);
     this.onNode(node as Obj, "ADDED" as WatchPhase);
     this.synced = true;
+  }
 
+  private startWatches(): void {
     const watch = <T extends Closable & { start(): Promise<unknown>; events: NodeJS.EventEmitter }>(what: string, w: T): void => {
       w.events.on(WatchEvent.NETWORK_ERROR, (e: Error) => this.o.log.warn(`kubernetes: ${what} watch disconnected; will relist`, { error: e?.message }));
       w.events.on(WatchEvent.GIVE_UP, (e: Error) => this.o.log.error(`kubernetes: ${what} watch gave up`, { error: e?.message }));
@@ -139,6 +170,7 @@ export class KubernetesSource implements Source {
   }
 
   stop(): void {
+    this.stopped = true;
     for (const w of this.watchers) w.close();
     this.watchers = [];
   }
