@@ -31,7 +31,7 @@ const Client = grpc.makeGenericClientConstructor(
   },
   "LogService",
 );
-const client = new Client(address!, grpc.credentials.createInsecure(), { "grpc.max_receive_message_length": 16 << 20 });
+const client = new Client(address!, grpc.credentials.createInsecure(), { "grpc.max_receive_message_length": 16 << 20, "grpc-node.flow_control_window": 4 << 20 });
 let normal = 0;
 let dropped = 0;
 const stream = (client as unknown as { WatchAlerts: (r: object) => grpc.ClientReadableStream<Record<string, unknown> | number> }).WatchAlerts({ Filter: "policy" });

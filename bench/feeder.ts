@@ -79,6 +79,7 @@ async function main(): Promise<void> {
 
   let peakRss = process.memoryUsage().rss;
   const sampler = setInterval(() => (peakRss = Math.max(peakRss, process.memoryUsage().rss)), 50);
+  const cpu0 = process.cpuUsage();
   const t0 = performance.now();
   const BATCH = 500;
   for (let i = 0; i < N; i++) {
@@ -94,6 +95,8 @@ async function main(): Promise<void> {
   const tPublished = performance.now();
   const got = await Promise.all(results);
   const tDone = Math.max(...got.map(g => g.at));
+  const cpu = process.cpuUsage(cpu0);
+  const cpuSecs = (cpu.user + cpu.system) / 1e6;
   clearInterval(sampler);
   peakRss = Math.max(peakRss, process.memoryUsage().rss);
 
@@ -103,6 +106,7 @@ async function main(): Promise<void> {
   console.log(`mode: ${values.pipeline ? "label+throttle+publish" : "publish pre-labelled alerts"}, clients ${K} (${values.decode ? "full decode" : "frame count"}), queue ${values.queue}`);
   console.log(`published ${N} alerts in ${((tPublished - t0) / 1000).toFixed(2)} s; all clients done after ${secs.toFixed(2)} s`);
   console.log(`throughput: ${Math.round(N / secs)} alerts/s to each of ${K} clients (${Math.round(delivered / secs)} deliveries/s)`);
+  console.log(`publisher CPU: ${cpuSecs.toFixed(2)} s for ${delivered} deliveries = ${Math.round(delivered / cpuSecs)} deliveries per CPU-second (${Math.round(N / cpuSecs)} alerts/s to ${K} clients per core)`);
   console.log(`dropped (reported to clients by markers): ${dropped}; server counter: ${feeder.stats().queueDrops.alerts}`);
   console.log(`publisher RSS: idle ${mib(idleRss)} MiB, peak under load ${mib(peakRss)} MiB`);
   for (const c of children) c.kill();

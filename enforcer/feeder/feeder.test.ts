@@ -153,8 +153,8 @@ describe("health Watch follows the serving state", () => {
 });
 
 describe("slow clients: bounded queues, counted drops, explicit marker", () => {
-  test("a paused client misses events, is told exactly how many, and a fast client is unaffected in accounting", async () => {
-    const feeder = new Feeder({ address: "127.0.0.1:0", queueSize: 64 });
+  for (const coalesce of [true, false]) test(`a paused client misses events, is told exactly how many; exact accounting for every client (coalesce=${coalesce})`, async () => {
+    const feeder = new Feeder({ address: "127.0.0.1:0", queueSize: 64, coalesce });
     const { address } = await feeder.start();
     const client = await connectLogService({ address });
     const big: Alert = { ...sampleAlerts()[0]!, Resource: "/bin/sleep " + "x".repeat(4000) };
@@ -178,6 +178,7 @@ describe("slow clients: bounded queues, counted drops, explicit marker", () => {
     const slowStream = watch(client, "WatchAlerts", "policy");
     const slow = tally(slowStream);
     await waitFor("2 subscribers", () => feeder.stats().clients.alerts === 2);
+    assert.equal(feeder.stats().coalescedClients, coalesce ? 2 : 0);
     slowStream.pause();
 
     for (let i = 0; i < N; i++) {
@@ -200,8 +201,8 @@ describe("slow clients: bounded queues, counted drops, explicit marker", () => {
 });
 
 describe("a client built only from proto/kubearmor.proto", () => {
-  test("receives the same alerts, every field intact", async () => {
-    const feeder = new Feeder({ address: "127.0.0.1:0" });
+  for (const coalesce of [true, false]) test(`receives the same alerts, every field intact (coalesce=${coalesce})`, async () => {
+    const feeder = new Feeder({ address: "127.0.0.1:0", coalesce });
     const { address } = await feeder.start();
     // Deliberately independent of Rampart's wire.ts/client.ts: load the .proto file from disk.
     const def = protoLoader.loadSync(join(__dirname, "..", "..", "proto", "kubearmor.proto"), {
@@ -213,6 +214,7 @@ describe("a client built only from proto/kubearmor.proto", () => {
     const alerts = sampleAlerts();
     const got = collect(stream, alerts.length);
     await waitFor("subscriber", () => feeder.stats().clients.alerts === 1);
+    assert.equal(feeder.stats().coalescedClients, coalesce ? 1 : 0);
     for (const a of alerts) feeder.publishAlert(a);
     const { events } = await got;
     // proto3 cannot tell "absent" from "default", so compare with defaults stripped on both sides.

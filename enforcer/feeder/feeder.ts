@@ -43,6 +43,11 @@ export interface FeederOptions {
   onWarning?: (message: string) => void;
   /** Injectable clock for marker timestamps (ms). */
   now?: () => number;
+  /**
+   * Coalesce queued messages into one HTTP/2 write per client (default true). Needs the
+   * pinned grpc-js internals (see attach()); without them, or when false, each message is one write.
+   */
+  coalesce?: boolean;
 }
 
 export type StreamKind = "alerts" | "logs" | "messages";
@@ -59,11 +64,16 @@ export interface FeederStats {
   markers: number;
   /** Events that failed to encode (a bug upstream; they are counted, never sent). */
   encodeErrors: number;
+  /** Streaming clients served with coalesced writes (the rest get one write per message). */
+  coalescedClients: number;
 }
 
 interface Client {
   kind: StreamKind;
   call: grpc.ServerWritableStream<unknown, unknown>;
+  /** True when writes may carry several pre-framed gRPC messages (see attach()). */
+  coalesce: boolean;
+  /** gRPC-framed messages (5-byte prefix + protobuf), shared between clients. */
   queue: Buffer[];
   head: number;
   blocked: boolean;
@@ -90,6 +100,7 @@ export class Feeder {
   private serving = false;
   private readonly healthWatchers = new Set<{ service: string; call: grpc.ServerWritableStream<unknown, unknown> }>();
   private readonly now: () => number;
+  private flushScheduled = false;
 
   constructor(options: FeederOptions = {}) {
     this.opts = {
@@ -198,6 +209,7 @@ export class Feeder {
       queueDrops: { ...this.counters.queueDrops },
       markers: this.counters.markers,
       encodeErrors: this.counters.encodeErrors,
+      coalescedClients: [...this.clients].filter(c => c.coalesce).length,
     };
   }
 
@@ -229,9 +241,10 @@ export class Feeder {
     return false;
   }
 
+  /** Encode once and add the gRPC length prefix, so every client can share the framed bytes. */
   private encode(fn: () => Buffer): Buffer | undefined {
     try {
-      return fn();
+      return frame(fn());
     } catch (err) {
       this.counters.encodeErrors++;
       this.opts.onWarning?.(`feeder: event not sent: ${(err as Error).message}`);
@@ -240,8 +253,15 @@ export class Feeder {
   }
 
   private attach(kind: StreamKind, call: grpc.ServerWritableStream<unknown, unknown>): void {
+    // Coalescing: grpc-js frames every write itself (BaseServerInterceptingCall.serializeMessage).
+    // For this call only, let already-framed bytes through unchanged, so one write can carry many
+    // messages: the client still sees a plain sequence of gRPC messages. Feature-checked against
+    // the pinned @grpc/grpc-js; without the hook every message is written on its own.
+    const inner = (call as unknown as { call?: { serializeMessage?: unknown } }).call;
+    const coalesce = (this.opts.coalesce ?? true) && typeof inner?.serializeMessage === "function";
+    if (coalesce) (inner as { serializeMessage: (framed: Buffer) => Buffer }).serializeMessage = framed => framed;
     const client: Client = {
-      kind, call, queue: [], head: 0, blocked: false, closed: false, pendingDrops: 0, pendingSince: 0,
+      kind, call, coalesce, queue: [], head: 0, blocked: false, closed: false, pendingDrops: 0, pendingSince: 0,
       done: () => this.detach(client, false),
     };
     this.clients.add(client);
@@ -259,7 +279,7 @@ export class Feeder {
     if (end) c.call.end();
   }
 
-  private fanOut(kind: StreamKind, bytes: Buffer): void {
+  private fanOut(kind: StreamKind, framed: Buffer): void {
     for (const c of this.clients) {
       if (c.kind !== kind) continue;
       const queued = c.queue.length - c.head;
@@ -273,16 +293,36 @@ export class Feeder {
         continue;
       }
       if (c.pendingDrops > 0) this.enqueueMarker(c);
-      c.queue.push(bytes);
-      if (!c.blocked) this.pump(c);
+      c.queue.push(framed);
+    }
+    // Write on the next turn of the event loop: everything published in this turn goes out in
+    // as few writes as possible, and publish*() stays O(clients) with no I/O.
+    if (!this.flushScheduled) {
+      this.flushScheduled = true;
+      setImmediate(() => {
+        this.flushScheduled = false;
+        for (const c of this.clients) if (!c.blocked) this.pump(c);
+      });
     }
   }
 
   private pump(c: Client): void {
     const call = c.call;
     while (c.head < c.queue.length && !c.closed) {
-      const bytes = c.queue[c.head++]!;
-      if (!call.write(bytes)) {
+      let ok: boolean;
+      if (c.coalesce) {
+        // Up to 256 messages or 256 KiB per write.
+        let end = c.head;
+        let bytes = 0;
+        while (end < c.queue.length && end - c.head < 256 && bytes < 262_144) bytes += c.queue[end++]!.length;
+        const chunk = end - c.head === 1 ? c.queue[c.head]! : Buffer.concat(c.queue.slice(c.head, end), bytes);
+        c.head = end;
+        ok = call.write(chunk);
+      } else {
+        // grpc-js frames each write itself: hand it the protobuf bytes without our prefix.
+        ok = call.write(c.queue[c.head++]!.subarray(5));
+      }
+      if (!ok) {
         c.blocked = true;
         call.once("drain", () => {
           c.blocked = false;
@@ -335,6 +375,15 @@ export class Feeder {
     } else {
       bytes = encodeMessage({ ...common, Type: "QueueOverflow", Level: "WARN", Message: text });
     }
-    c.queue.push(bytes);
+    c.queue.push(frame(bytes));
   }
+}
+
+/** gRPC message framing: uncompressed flag, 32-bit big-endian length, protobuf bytes. */
+function frame(message: Buffer): Buffer {
+  const out = Buffer.allocUnsafe(message.length + 5);
+  out.writeUInt8(0, 0);
+  out.writeUInt32BE(message.length, 1);
+  message.copy(out, 5);
+  return out;
 }
