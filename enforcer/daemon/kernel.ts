@@ -67,7 +67,14 @@ export function toMonitorEvent(ev: KernelEvent, bootOffsetMs: number): MonitorEv
   };
   const enforcerVerdict =
     ev.verdict !== Verdict.NONE
-      ? { enforcerVerdict: { verdict: ev.verdict === Verdict.BLOCK ? ("Block" as const) : ev.verdict === Verdict.AUDIT ? ("Audit" as const) : ("Allow" as const), ruleId: ev.ruleId, posture: (ev.flags & EventFlag.POSTURE) !== 0 } }
+      ? {
+          enforcerVerdict: {
+            // An audited workload's would-be denial: the labeller turns Block + Passed into "Audit (Block)".
+            verdict: ev.verdict === Verdict.BLOCK || (ev.flags & EventFlag.WOULD_BLOCK) !== 0 ? ("Block" as const) : ev.verdict === Verdict.AUDIT ? ("Audit" as const) : ("Allow" as const),
+            ruleId: ev.ruleId,
+            posture: (ev.flags & EventFlag.POSTURE) !== 0,
+          },
+        }
       : {};
   switch (ev.kind) {
     case Kind.PROCESS:

@@ -1,0 +1,98 @@
+// SPDX-License-Identifier: Apache-2.0
+//
+// A small CLI around the containerd harness for shell tests (the VM suite):
+//   pod.ts up STATE_FILE [label=value ...]   start a private containerd, run pod shop/web-0 with
+//                                            container "app" (busybox, `busybox sleep`), write
+//                                            {socket, sandboxId, containerId} to STATE_FILE, and
+//                                            keep running until SIGTERM (then tear everything down)
+//   pod.ts exec STATE_FILE CMD...            CRI ExecSync in the container; prints its output and
+//                                            exits with its exit code
+import { readFileSync, writeFileSync } from "node:fs";
+import { CriClient } from "../../enforcer/identity/cri.js";
+import { BUSYBOX_IMAGE, startContainerd } from "./harness.js";
+
+interface State {
+  socket: string;
+  sandboxId: string;
+  containerId: string;
+}
+
+async function up(stateFile: string, labelArgs: string[]): Promise<void> {
+  const labels: Record<string, string> = { app: "web" };
+  for (const a of labelArgs) {
+    const [k, v] = a.split("=");
+    if (k && v !== undefined) labels[k] = v;
+  }
+  const ctrd = await startContainerd();
+  const cri = new CriClient(ctrd.socket, 60_000);
+  const k8s = { "io.kubernetes.pod.name": "web-0", "io.kubernetes.pod.namespace": "shop", "io.kubernetes.pod.uid": "uid-web-0" };
+  const ns = { namespace_options: { network: "NODE", pid: "CONTAINER", ipc: "POD" } };
+  const sandboxConfig = {
+    metadata: { name: "web-0", uid: "uid-web-0", namespace: "shop", attempt: 0 },
+    labels: { ...labels, ...k8s },
+    annotations: {},
+    linux: { cgroup_parent: `${ctrd.cgroupParent}/podweb0`, security_context: ns },
+  };
+  let sandboxId = "";
+  const down = async (): Promise<void> => {
+    if (sandboxId) {
+      await cri.call("StopPodSandbox", { pod_sandbox_id: sandboxId }).catch(() => undefined);
+      await cri.call("RemovePodSandbox", { pod_sandbox_id: sandboxId }).catch(() => undefined);
+    }
+    cri.close();
+    await ctrd.stop();
+  };
+  try {
+    sandboxId = (await cri.call<{ pod_sandbox_id: string }>("RunPodSandbox", { config: sandboxConfig })).pod_sandbox_id;
+    const containerId = (
+      await cri.call<{ container_id: string }>("CreateContainer", {
+        pod_sandbox_id: sandboxId,
+        sandbox_config: sandboxConfig,
+        config: {
+          metadata: { name: "app", attempt: 0 },
+          image: { image: BUSYBOX_IMAGE },
+          command: ["/bin/busybox", "sleep", "100000"],
+          labels: { ...k8s, "io.kubernetes.container.name": "app" },
+          linux: { security_context: ns },
+        },
+      })
+    ).container_id;
+    await cri.call("StartContainer", { container_id: containerId });
+    const state: State = { socket: ctrd.socket, sandboxId, containerId };
+    writeFileSync(stateFile, JSON.stringify(state));
+    process.stdout.write(`pod up: container ${containerId}\n`);
+  } catch (err) {
+    process.stderr.write(`pod up failed: ${(err as Error).message}\n${readFileSync(ctrd.log, "utf8").slice(-2000)}\n`);
+    await down();
+    process.exit(1);
+  }
+  await new Promise<void>(resolve => {
+    process.once("SIGTERM", () => resolve());
+    process.once("SIGINT", () => resolve());
+  });
+  await down();
+}
+
+async function exec(stateFile: string, cmd: string[]): Promise<number> {
+  const st = JSON.parse(readFileSync(stateFile, "utf8")) as State;
+  const cri = new CriClient(st.socket, 120_000);
+  try {
+    const r = await cri.call<{ stdout: Buffer; stderr: Buffer; exit_code: number }>("ExecSync", { container_id: st.containerId, cmd, timeout: 60 });
+    process.stdout.write(Buffer.from(r.stdout ?? []));
+    process.stderr.write(Buffer.from(r.stderr ?? []));
+    return r.exit_code;
+  } finally {
+    cri.close();
+  }
+}
+
+const [verb, stateFile, ...rest] = process.argv.slice(2);
+if (verb === "up" && stateFile) void up(stateFile, rest);
+else if (verb === "exec" && stateFile && rest.length) void exec(stateFile, rest).then(code => process.exit(code), err => {
+  process.stderr.write(`exec failed: ${(err as Error).message}\n`);
+  process.exit(125);
+});
+else {
+  process.stderr.write("usage: pod.ts up STATE_FILE [k=v ...] | pod.ts exec STATE_FILE CMD...\n");
+  process.exit(2);
+}
