@@ -7,10 +7,9 @@ const path = require("node:path");
 const fs = require("node:fs");
 const bundled = path.join(__dirname, "..", "dist", "rampart.cjs");
 if (fs.existsSync(bundled)) {
-  require(bundled).main(process.argv.slice(2)).then(
-    code => { process.exitCode = code; },
-    err => { process.stderr.write(`rampart: ${err && err.message ? err.message : err}\n`); process.exitCode = 1; },
-  );
+  // The bundle runs main() itself when argv[1] is this launcher (enforcer/cli/main.ts `isEntry`);
+  // calling main() here as well would run every command twice.
+  require(bundled);
 } else {
   const { spawnSync } = require("node:child_process");
   const main = path.join(__dirname, "..", "enforcer", "cli", "main.ts");
