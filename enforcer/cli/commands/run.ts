@@ -97,7 +97,7 @@ export async function run(argv: string[]): Promise<number> {
       },
     }));
   } catch (err) {
-    return usage(`${(err as Error).message}\n${help}`);
+    return usage(`${(err as Error).message.split("\n")[0]} (see rampart run --help)`);
   }
   const enforcer = values.enforcer as string;
   if (!ENFORCER_CHOICES.includes(enforcer as EnforcerChoice)) return usage(`--enforcer must be one of ${ENFORCER_CHOICES.join("|")}, got "${enforcer}"`);
