@@ -64,7 +64,9 @@ function buildImage(work: string, name: string, tag: string, files: Record<strin
 }
 
 export async function startContainerd(): Promise<Containerd> {
-  const dir = mkdtempSync(join(tmpdir(), "rampart-ctrd-"));
+  // containerd's overlayfs snapshots cannot live on an overlayfs (the VM's root): tests there
+  // point RAMPART_CONTAINERD_TMP at a tmpfs.
+  const dir = mkdtempSync(join(process.env.RAMPART_CONTAINERD_TMP ?? tmpdir(), "rampart-ctrd-"));
   const socket = join(dir, "containerd.sock");
   const namespace = "k8s.io";
   const cgroupParent = `/rampart-test-${dir.slice(-6).replace(/[^A-Za-z0-9]/g, "x")}`;

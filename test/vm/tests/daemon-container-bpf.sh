@@ -38,15 +38,19 @@ spec:
   action: Block
 Y
 
-wait_for() { # wait_for WHAT SECONDS CMD...
+wait_for() { # wait_for WHAT SECONDS CMD...: poll until CMD succeeds (rc 2 = give up now)
   _w=$1; _n=$2; shift 2
-  while [ "$_n" -gt 0 ]; do "$@" && { pass "$_w"; return 0; }; sleep 1; _n=$((_n - 1)); done
+  while [ "$_n" -gt 0 ]; do "$@"; _r=$?; [ $_r -eq 0 ] && { pass "$_w"; return 0; }; [ $_r -eq 2 ] && break; sleep 1; _n=$((_n - 1)); done
   fail "$_w" "timed out"; for f in "$LOG" "$OUT/pod.log"; do [ -f "$f" ] && grep -v '"debug"' "$f" | sed 's/^/      | /' | tail -15; done; return 1
 }
 
-(cd "$RAMPART_ROOT" && $POD up "$W/pod.json" >"$OUT/pod.log" 2>&1) &
+# The guest root is an overlayfs; containerd's overlay snapshots need a tmpfs underneath.
+CT=/run/rampart-ctrd-vmtest
+mkdir -p "$CT" && mount -t tmpfs tmpfs "$CT"
+(cd "$RAMPART_ROOT" && RAMPART_CONTAINERD_TMP=$CT $POD up "$W/pod.json" >"$OUT/pod.log" 2>&1) &
 PODPID=$!
-wait_for "containerd + runc run the pod (CRI)" 400 test -s "$W/pod.json" || { kill "$PODPID"; finish; }
+pod_up() { test -s "$W/pod.json" || { kill -0 "$PODPID" 2>/dev/null || { echo "pod helper exited"; return 2; }; return 1; }; }
+wait_for "containerd + runc run the pod (CRI)" 400 pod_up || { kill "$PODPID" 2>/dev/null; umount "$CT"; finish; }
 SOCK=$(sed 's/.*"socket":"\([^"]*\)".*/\1/' "$W/pod.json")
 CID=$(sed 's/.*"containerId":"\([^"]*\)".*/\1/' "$W/pod.json")
 expect_rc "the container runs sleep-free commands" 0 $POD exec "$W/pod.json" /bin/busybox true
@@ -72,5 +76,6 @@ done
 kill -TERM "$DPID" 2>/dev/null; wait "$DPID" 2>/dev/null
 kill -TERM "$PODPID" 2>/dev/null; wait "$PODPID" 2>/dev/null
 node -e "require('$RAMPART_ROOT/native/index.js').removePins('$PIN')" 2>/dev/null || rm -rf "$PIN"
+umount "$CT" 2>/dev/null
 rm -rf "$W"
 finish
