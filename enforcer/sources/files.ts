@@ -61,6 +61,8 @@ export class FileSource implements Source {
   private timer: NodeJS.Timeout | null = null;
   private containers: ContainerIdentity[] = [];
   private runtimeDown = false;
+  /** Duplicates already reported (reported once, not on every pass). */
+  private readonly dupesReported = new Set<string>();
 
   constructor(private readonly o: FileSourceOptions) {}
 
@@ -170,7 +172,11 @@ export class FileSource implements Source {
         const id = `${p.kind}/${p.namespace ?? ""}/${p.name}`;
         const other = seen.get(id);
         if (other) {
-          this.o.log.warn("policies: duplicate policy; the first file wins", { policy: id, kept: relative(this.o.dir, other), ignored: relative(this.o.dir, file) });
+          const key = `${id}\u0000${file}`;
+          if (!this.dupesReported.has(key)) {
+            this.dupesReported.add(key);
+            this.o.log.warn("policies: duplicate policy; the first file wins", { policy: id, kept: relative(this.o.dir, other), ignored: relative(this.o.dir, file) });
+          }
           continue;
         }
         seen.set(id, file);
