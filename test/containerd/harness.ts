@@ -84,7 +84,7 @@ disabled_plugins = ["io.containerd.snapshotter.v1.btrfs", "io.containerd.snapsho
 [plugins."io.containerd.grpc.v1.cri"]
   sandbox_image = "${PAUSE_IMAGE}"
   restrict_oom_score_adj = true
-  disable_apparmor = true
+  disable_apparmor = ${process.env.RAMPART_CONTAINERD_APPARMOR === "1" ? "false" : "true"}
   [plugins."io.containerd.grpc.v1.cri".containerd]
     snapshotter = "overlayfs"
     default_runtime_name = "runc"
