@@ -50,68 +50,63 @@ Client-side filters (regular expressions; the first five match case-insensitivel
 Exit status: 0 when the limit is reached, the stream ends or on Ctrl-C; 1 when the feeder is
 unreachable or the stream fails; 2 on a usage error.`;
 
-interface Filters {
-  [field: string]: RegExp;
+/** Field name → client-side regex. */
+type Filters = Record<string, RegExp>;
+type Output = "text" | "json" | "pretty-json" | "daemon-json";
+
+interface LogsOptions {
+  address: string;
+  filter: "policy" | "system" | "all";
+  messages: boolean;
+  limit: number;
+  timeoutSec: number;
+  output: Output;
+  filters: Filters;
+  tlsFiles?: { ca?: string; cert?: string; key?: string };
+  serverName?: string;
 }
+
+class UsageError extends Error {}
 
 function usage(message: string): number {
   process.stderr.write(`rampart logs: ${message}\nRun \`rampart logs --help\` for the flags.\n`);
   return 2;
 }
 
-export async function run(argv: string[]): Promise<number> {
-  let parsed;
-  try {
-    parsed = parseArgs({
-      args: argv,
-      strict: true,
-      allowPositionals: false,
-      options: {
-        grpc: { type: "string" },
-        gRPC: { type: "string" },
-        timeout: { type: "string" },
-        "tls-ca": { type: "string" },
-        "tls-cert": { type: "string" },
-        "tls-key": { type: "string" },
-        "tls-server-name": { type: "string" },
-        filter: { type: "string" },
-        logFilter: { type: "string" },
-        messages: { type: "boolean" },
-        follow: { type: "boolean", short: "f" },
-        limit: { type: "string" },
-        json: { type: "boolean" },
-        output: { type: "string", short: "o" },
-        namespace: { type: "string", short: "n" },
-        pod: { type: "string" },
-        container: { type: "string" },
-        operation: { type: "string" },
-        type: { type: "string" },
-        logType: { type: "string" },
-        resource: { type: "string" },
-        source: { type: "string" },
-      },
-    });
-  } catch (err) {
-    return usage((err as Error).message.split("\n")[0]!);
-  }
-  const v = parsed.values;
+const OPTIONS = {
+  grpc: { type: "string" },
+  gRPC: { type: "string" },
+  timeout: { type: "string" },
+  "tls-ca": { type: "string" },
+  "tls-cert": { type: "string" },
+  "tls-key": { type: "string" },
+  "tls-server-name": { type: "string" },
+  filter: { type: "string" },
+  logFilter: { type: "string" },
+  messages: { type: "boolean" },
+  follow: { type: "boolean", short: "f" },
+  limit: { type: "string" },
+  json: { type: "boolean" },
+  output: { type: "string", short: "o" },
+  namespace: { type: "string", short: "n" },
+  pod: { type: "string" },
+  container: { type: "string" },
+  operation: { type: "string" },
+  type: { type: "string" },
+  logType: { type: "string" },
+  resource: { type: "string" },
+  source: { type: "string" },
+} as const;
 
-  const address = v.grpc ?? v.gRPC ?? (process.env.KUBEARMOR_SERVICE || DEFAULT_FEEDER_ADDRESS);
-  if (!/^.+:\d{1,5}$/.test(address)) return usage(`--grpc must be HOST:PORT, got "${address}"`);
-  const filter = v.filter ?? v.logFilter ?? "policy";
-  if (!["policy", "system", "all"].includes(filter)) return usage(`--filter must be policy, system or all, got "${filter}"`);
-  const limit = v.limit === undefined ? 0 : Number(v.limit);
-  if (!Number.isInteger(limit) || limit < 0) return usage(`--limit must be a non-negative integer, got "${v.limit}"`);
-  const timeoutSec = v.timeout === undefined ? 5 : Number(v.timeout);
-  if (!(timeoutSec > 0)) return usage(`--timeout must be a positive number of seconds, got "${v.timeout}"`);
-  const output = v.json ? "json" : (v.output ?? "text");
-  if (!["text", "json", "pretty-json", "daemon-json"].includes(output)) {
-    return usage(`--output must be text, json, pretty-json or daemon-json, got "${output}"`);
-  }
-  if ((v["tls-cert"] === undefined) !== (v["tls-key"] === undefined)) return usage("--tls-cert and --tls-key go together");
+function oneOf<T extends string>(value: string, allowed: readonly T[], what: string): T {
+  if (!(allowed as readonly string[]).includes(value)) throw new UsageError(`${what} must be ${allowed.join(", ")}; got "${value}"`);
+  return value as T;
+}
 
+function compileFilters(v: Record<string, string | boolean | undefined>): Filters {
   const filters: Filters = {};
-  const spec: Array<[string | undefined, string, boolean]> = [
+  // karmor matches these case-insensitively ((?i)); resource and source are case-sensitive.
+  const spec: Array<[unknown, string, boolean]> = [
     [v.namespace, "NamespaceName", true],
     [v.pod, "PodName", true],
     [v.container, "ContainerName", true],
@@ -121,46 +116,104 @@ export async function run(argv: string[]): Promise<number> {
     [v.source, "Source", false],
   ];
   for (const [re, field, icase] of spec) {
-    if (re === undefined) continue;
+    if (typeof re !== "string") continue;
     try {
       filters[field] = new RegExp(re, icase ? "i" : "");
     } catch (err) {
-      return usage(`invalid regular expression for ${field}: ${(err as Error).message}`);
+      throw new UsageError(`invalid regular expression for ${field}: ${(err as Error).message}`);
     }
   }
+  return filters;
+}
 
-  let tls: ClientTls | undefined;
+/** argv → options; throws UsageError with a one-line message. */
+function parseOptions(argv: string[]): LogsOptions {
+  let v;
   try {
-    if (v["tls-ca"] || v["tls-cert"]) {
-      tls = {};
-      if (v["tls-ca"]) tls.ca = readPem(v["tls-ca"], "--tls-ca");
-      if (v["tls-cert"]) tls.cert = readPem(v["tls-cert"], "--tls-cert");
-      if (v["tls-key"]) tls.key = readPem(v["tls-key"], "--tls-key");
-    }
+    v = parseArgs({ args: argv, strict: true, allowPositionals: false, options: OPTIONS }).values;
   } catch (err) {
-    process.stderr.write(`rampart logs: ${(err as Error).message}\n`);
-    return 1;
+    throw new UsageError((err as Error).message.split("\n")[0]!);
   }
+  const address = v.grpc ?? v.gRPC ?? (process.env.KUBEARMOR_SERVICE || DEFAULT_FEEDER_ADDRESS);
+  if (!/^.+:\d{1,5}$/.test(address)) throw new UsageError(`--grpc must be HOST:PORT, got "${address}"`);
+  const filterText = v.filter ?? v.logFilter ?? "policy";
+  if (!["policy", "system", "all"].includes(filterText)) throw new UsageError(`--filter must be policy, system or all, got "${filterText}"`);
+  const limit = v.limit === undefined ? 0 : Number(v.limit);
+  if (!Number.isInteger(limit) || limit < 0) throw new UsageError(`--limit must be a non-negative integer, got "${v.limit}"`);
+  const timeoutSec = v.timeout === undefined ? 5 : Number(v.timeout);
+  if (!(timeoutSec > 0)) throw new UsageError(`--timeout must be a positive number of seconds, got "${v.timeout}"`);
+  const output = oneOf<Output>(v.json ? "json" : (v.output ?? "text"), ["text", "json", "pretty-json", "daemon-json"], "--output");
+  if ((v["tls-cert"] === undefined) !== (v["tls-key"] === undefined)) throw new UsageError("--tls-cert and --tls-key go together");
+  const tls = v["tls-ca"] || v["tls-cert"] ? { ca: v["tls-ca"], cert: v["tls-cert"], key: v["tls-key"] } : undefined;
+  return {
+    address,
+    filter: filterText as LogsOptions["filter"],
+    messages: Boolean(v.messages),
+    limit,
+    timeoutSec,
+    output,
+    filters: compileFilters(v),
+    tlsFiles: tls,
+    serverName: v["tls-server-name"],
+  };
+}
 
+function readTls(files: LogsOptions["tlsFiles"]): ClientTls | undefined {
+  if (!files) return undefined;
+  const tls: ClientTls = {};
+  if (files.ca) tls.ca = readPem(files.ca, "--tls-ca");
+  if (files.cert) tls.cert = readPem(files.cert, "--tls-cert");
+  if (files.key) tls.key = readPem(files.key, "--tls-key");
+  return tls;
+}
+
+function renderer(output: Output): (e: Record<string, unknown>, kind: Kind | "Message") => string {
+  return (e, kind) => {
+    if (kind === "Message") return output === "text" ? messageLine(e) : JSON.stringify(e) + "\n";
+    if (output === "json") return karmorJson(e, kind) + "\n";
+    if (output === "pretty-json") return karmorJson(e, kind, true) + "\n";
+    if (output === "daemon-json") return JSON.stringify(daemonObject(e, kind)) + "\n";
+    return textBlock(e, kind);
+  };
+}
+
+export async function run(argv: string[]): Promise<number> {
+  let opts: LogsOptions;
+  try {
+    opts = parseOptions(argv);
+  } catch (err) {
+    if (err instanceof UsageError) return usage(err.message);
+    throw err;
+  }
   let client: grpc.Client;
   try {
-    client = await connectLogService({ address, tls, connectTimeoutMs: timeoutSec * 1000, serverName: v["tls-server-name"] });
+    const tls = readTls(opts.tlsFiles);
+    client = await connectLogService({ address: opts.address, tls, connectTimeoutMs: opts.timeoutSec * 1000, serverName: opts.serverName });
   } catch (err) {
     process.stderr.write(`rampart logs: ${(err as Error).message}\n`);
     return 1;
   }
+  return streamEvents(client, opts);
+}
 
+/** Open the selected streams and print until the limit, the end of the streams, or a signal. */
+function streamEvents(client: grpc.Client, opts: LogsOptions): Promise<number> {
   const streams: Array<{ rpc: RpcName; kind: Kind | "Message" }> = [];
-  if (filter === "policy" || filter === "all") streams.push({ rpc: "WatchAlerts", kind: "Alert" });
-  if (filter === "system" || filter === "all") streams.push({ rpc: "WatchLogs", kind: "Log" });
-  if (v.messages) streams.push({ rpc: "WatchMessages", kind: "Message" });
+  if (opts.filter === "policy" || opts.filter === "all") streams.push({ rpc: "WatchAlerts", kind: "Alert" });
+  if (opts.filter === "system" || opts.filter === "all") streams.push({ rpc: "WatchLogs", kind: "Log" });
+  if (opts.messages) streams.push({ rpc: "WatchMessages", kind: "Message" });
+  const render = renderer(opts.output);
+  const matches = (e: Record<string, unknown>): boolean => {
+    for (const [field, re] of Object.entries(opts.filters)) if (!re.test(String(e[field] ?? ""))) return false;
+    return true;
+  };
 
   return new Promise<number>(resolve => {
     let printed = 0;
     let open = streams.length;
     let finished = false;
     const calls: grpc.ClientReadableStream<Record<string, unknown>>[] = [];
-    const finish = (code: number, message?: string) => {
+    const finish = (code: number, message?: string): void => {
       if (finished) return;
       finished = true;
       if (message) process.stderr.write(`rampart logs: ${message}\n`);
@@ -172,36 +225,23 @@ export async function run(argv: string[]): Promise<number> {
       if (process.stdout.writableLength > 0) process.stdout.once("drain", () => resolve(code));
       else resolve(code);
     };
-    const onSignal = () => finish(0);
+    const onSignal = (): void => finish(0);
     process.on("SIGINT", onSignal);
     process.on("SIGTERM", onSignal);
     process.stdout.on("error", () => finish(0)); // reader went away (EPIPE)
 
-    const matches = (e: Record<string, unknown>) => {
-      for (const [field, re] of Object.entries(filters)) if (!re.test(String(e[field] ?? ""))) return false;
-      return true;
-    };
-    const render = (e: Record<string, unknown>, kind: Kind | "Message"): string => {
-      if (kind === "Message") return output === "text" ? messageLine(e) : JSON.stringify(e) + "\n";
-      if (output === "json") return karmorJson(e, kind) + "\n";
-      if (output === "pretty-json") return karmorJson(e, kind, true) + "\n";
-      if (output === "daemon-json") return JSON.stringify(daemonObject(e, kind)) + "\n";
-      return textBlock(e, kind);
-    };
-
     for (const s of streams) {
-      const call = watch(client, s.rpc, filter === "system" && s.rpc === "WatchMessages" ? "" : filter);
+      const call = watch(client, s.rpc, s.rpc === "WatchMessages" ? "" : opts.filter);
       calls.push(call);
       call.on("data", (e: Record<string, unknown>) => {
         if (finished) return;
         if (s.kind !== "Message" && !matches(e)) return;
         process.stdout.write(render(e, s.kind));
         printed++;
-        if (limit > 0 && printed >= limit) finish(0);
+        if (opts.limit > 0 && printed >= opts.limit) finish(0);
       });
       call.on("error", (err: grpc.ServiceError) => {
-        if (finished) return;
-        finish(1, `${s.rpc} stream from ${address} failed: ${err.details || err.message}`);
+        if (!finished) finish(1, `${s.rpc} stream from ${opts.address} failed: ${err.details || err.message}`);
       });
       call.on("end", () => {
         open--;
