@@ -115,6 +115,38 @@ test("health.proto: grpc.health.v1 Health with Check and Watch", () => {
   assert.deepEqual({ ...status.values }, { UNKNOWN: 0, SERVING: 1, NOT_SERVING: 2, SERVICE_UNKNOWN: 3 });
 });
 
+/** Every difference between a .proto text and the contract table, as readable lines. */
+function contractDrift(protoText: string): string[] {
+  const root = protobuf.parse(protoText, { keepCase: true }).root;
+  const problems: string[] = [];
+  for (const [message, rows] of Object.entries(MESSAGES)) {
+    const type = root.lookupType(`feeder.${message}`);
+    const actual = new Map(type.fieldsArray.map(f => [f.name, `${f.id} ${spell(f)}`]));
+    for (const [name, tag, t] of rows) {
+      const got = actual.get(name);
+      if (got !== `${tag} ${t}`) problems.push(`${message}.${name}: want ${tag} ${t}, got ${got ?? "nothing"}`);
+      actual.delete(name);
+    }
+    for (const name of actual.keys()) problems.push(`${message}.${name}: not in the contract`);
+  }
+  return problems;
+}
+
+test("drift detection: the real file has none; a renumbered, retyped, renamed or extra field is reported", () => {
+  assert.deepEqual(contractDrift(text), []);
+  const mutations: Array<[string, string, RegExp]> = [
+    ["Podowner Owner = 31;", "Podowner Owner = 45;", /Alert\.Owner: want 31 Podowner, got 45 Podowner/],
+    ["int32 HostPID = 9;\n  int32 PPID = 10;\n  int32 PID = 11;\n  int32 UID = 12;\n\n  string ParentProcessName = 25;", "int64 HostPID = 9;\n  int32 PPID = 10;\n  int32 PID = 11;\n  int32 UID = 12;\n\n  string ParentProcessName = 25;", /Alert\.HostPID: want 9 int32, got 9 int64/],
+    ["string UserName = 34;", "string Username = 34;", /Log\.UserName: want 34 string, got nothing/],
+    ["string Filter = 1;", "string Filter = 1;\n  string Extra = 2;", /RequestMessage\.Extra: not in the contract/],
+  ];
+  for (const [from, to, want] of mutations) {
+    assert.ok(text.includes(from), `mutation anchor missing: ${from}`);
+    const problems = contractDrift(text.replace(from, to));
+    assert.ok(problems.some(p => want.test(p)), `${to}: ${problems.join("; ")}`);
+  }
+});
+
 test("protos.ts embeds the current proto files (regenerate with gen-protos.ts)", () => {
   const embedded = readFileSync(join(__dirname, "protos.ts"), "utf8");
   assert.equal(embedded, renderProtosModule(), "run: node --import tsx enforcer/feeder/gen-protos.ts");
