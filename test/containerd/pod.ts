@@ -19,6 +19,8 @@ interface State {
   sandboxId: string;
   containerId: string;
   sandboxConfig: object;
+  /** The pod's cgroup (relative to the cgroup2 mount); containers are <cgroupParent>/<id>. */
+  cgroupParent: string;
 }
 
 const K8S_LABELS = { "io.kubernetes.pod.name": "web-0", "io.kubernetes.pod.namespace": "shop", "io.kubernetes.pod.uid": "uid-web-0" };
@@ -74,7 +76,7 @@ async function up(stateFile: string, labelArgs: string[]): Promise<void> {
       })
     ).container_id;
     await cri.call("StartContainer", { container_id: containerId });
-    const state: State = { socket: ctrd.socket, sandboxId, containerId, sandboxConfig };
+    const state: State = { socket: ctrd.socket, sandboxId, containerId, sandboxConfig, cgroupParent: `${ctrd.cgroupParent}/podweb0` };
     writeFileSync(stateFile, JSON.stringify(state));
     process.stdout.write(`pod up: container ${containerId}\n`);
   } catch (err) {
