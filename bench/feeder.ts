@@ -2,7 +2,9 @@
 //
 // Feeder throughput bench: alerts/s from one daemon-like process to 4 subscribers (separate
 // processes), plus the publisher's RSS idle and under load. Prints figures; asserts nothing.
-// Usage: node --import tsx bench/feeder.ts [--alerts N] [--clients K] [--decode] [--pipeline]
+// Usage: node --import tsx bench/feeder.ts [--alerts N] [--clients K] [--queue Q] [--decode] [--pipeline]
+// As shipped (no tsx in the publisher): esbuild bench/feeder.ts --bundle --platform=node
+//   --outfile=/var/cache/rampart/bench/feeder.cjs, then RAMPART_BENCH_DIR=$PWD/bench node that file.
 //   --pipeline: label a SecurityEvent for every alert (labeller + throttle in the loop).
 
 import { spawn, type ChildProcess } from "node:child_process";
@@ -55,7 +57,8 @@ async function main(): Promise<void> {
     console.log(`label+throttle+encode: ${Math.round(M / ((performance.now() - t) / 1000))} alerts/s on one core`);
   }
 
-  const here = dirname(__filename);
+  // RAMPART_BENCH_DIR: where feeder-client.ts lives when this file runs as an esbuild bundle.
+  const here = process.env.RAMPART_BENCH_DIR ?? dirname(__filename);
   const children: ChildProcess[] = [];
   const results: Promise<{ normal: number; dropped: number; at: number }>[] = [];
   for (let i = 0; i < K; i++) {
