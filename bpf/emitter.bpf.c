@@ -24,9 +24,13 @@ struct {
 
 const struct rp_emit_ctl rp_emit_ctl_btf_anchor = {};
 
+struct emit_ctx {
+	struct rp_scratch *s; /* bpf_loop's context must be on the stack */
+};
+
 static long emit_one(__u64 i, void *data)
 {
-	struct rp_scratch *s = data;
+	struct rp_scratch *s = ((struct emit_ctx *)data)->s;
 
 	s->ev.arg0 = (__u32)i;
 	rp_event_submit(s);
@@ -51,6 +55,8 @@ int rp_emit(void *ctx)
 	rp_event_begin(s, RP_KIND_FILE, RP_OP_OPEN, RP_HOOK_BENCH);
 	__builtin_memcpy(s->data, rp_bench_path, sizeof(rp_bench_path) - 1);
 	s->ev.path_len = sizeof(rp_bench_path) - 1;
-	bpf_loop(ctl->per_call, emit_one, s, 0);
+	struct emit_ctx c = { .s = s };
+
+	bpf_loop(ctl->per_call, emit_one, &c, 0);
 	return 0;
 }

@@ -240,7 +240,11 @@ export interface StartOptions {
    * existing pinned ring, or start fails with ERR_PIN_MISMATCH.
    */
   ringBytes?: number
-  /** Batches waiting in Node's queue before further batches are dropped. Default 64. */
+  /**
+   * Batches waiting in Node's queue before records are dropped (counted). Default 8: Node
+   * drains its whole queue in one go, so this also bounds how long a burst can hold the
+   * JS thread.
+   */
   maxQueue?: number
   /** Records per batch at most. Default 4096. */
   maxBatch?: number

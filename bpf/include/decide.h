@@ -48,6 +48,12 @@ _Static_assert((RP_MAX_PREFIXES & RP_PREFIX_MASK) == 0, "RP_MAX_PREFIXES must be
 
 /* Per-CPU prefix table of the path being decided (never read by user space). */
 struct rp_prefixes {
+	/* Counters of the hash pass live here, not in the callback's stack context: the verifier
+	 * tracks stack scalars precisely and would explore every value of the prefix count. */
+	__u32 count;	  /* prefixes recorded */
+	__u32 slashes;	  /* '/' seen so far */
+	__u32 last_slash; /* index after the last '/' */
+	__u32 overflow;
 	__u64 hash[RP_MAX_PREFIXES];
 	__u16 rest[RP_MAX_PREFIXES];  /* offset after the '/', RP_NO_REST for the self prefix */
 	__u16 depth[RP_MAX_PREFIXES]; /* number of '/' in the prefix */
@@ -193,8 +199,6 @@ struct rp_path_ctx {
 	__u32 len;
 	__u32 nprefix;
 	__u32 slot;
-	__u32 depth;		 /* '/' seen so far (hash pass) */
-	__u32 last_slash;	 /* index after the last '/' (hash pass) */
 	__u32 rest;		 /* remainder offset (glob pass) */
 	__u32 anchor_first;
 	__u32 best_id;		 /* glob pass candidate */
@@ -203,31 +207,43 @@ struct rp_path_ctx {
 	__u8 verdict;		 /* decided verdict, NONE = keep looking */
 	__u8 kdir;
 	__u8 kanchor;
-	__u8 overflow;		 /* more prefixes than RP_MAX_PREFIXES */
-	__u8 _pad[3];
+	__u8 _pad[4];
 };
 
-static long rp_hash_step(__u64 i, void *data)
+/* Bytes hashed per bpf_loop iteration: the callback's fixed cost dominates a per-byte loop. */
+#define RP_HASH_CHUNK 16
+
+static long rp_hash_step(__u64 chunk, void *data)
 {
 	struct rp_path_ctx *c = data;
 	struct rp_prefixes *px = c->px;
-	__u8 ch = c->s->data[i & (RP_PATH_MAX - 1)];
-	__u32 n;
+	__u32 base = (__u32)chunk * RP_HASH_CHUNK, n, i;
+	__u64 h = c->h;
+	__u8 ch;
 
-	c->h = rampart_fnv_step(c->h, ch);
-	if (ch != '/')
-		return 0;
-	c->depth++;
-	c->last_slash = i + 1;
-	n = c->nprefix;
-	if (n >= RP_MAX_PREFIXES) {
-		c->overflow = 1;
-		return 1;
+#pragma unroll
+	for (int k = 0; k < RP_HASH_CHUNK; k++) {
+		i = base + k;
+		if (i >= c->len)
+			break;
+		ch = c->s->data[i & (RP_PATH_MAX - 1)];
+		h = rampart_fnv_step(h, ch);
+		if (ch != '/')
+			continue;
+		px->slashes++;
+		px->last_slash = i + 1;
+		n = px->count;
+		if (n >= RP_MAX_PREFIXES) {
+			px->overflow = 1;
+			c->h = h;
+			return 1;
+		}
+		px->hash[n & RP_PREFIX_MASK] = rampart_hash_key(h);
+		px->rest[n & RP_PREFIX_MASK] = i + 1;
+		px->depth[n & RP_PREFIX_MASK] = px->slashes;
+		px->count = n + 1;
 	}
-	px->hash[n & RP_PREFIX_MASK] = rampart_hash_key(c->h);
-	px->rest[n & RP_PREFIX_MASK] = i + 1;
-	px->depth[n & RP_PREFIX_MASK] = c->depth;
-	c->nprefix = n + 1;
+	c->h = h;
 	return 0;
 }
 
@@ -366,14 +382,18 @@ RP_ALWAYS_INLINE void rp_decide_path(__u64 wl, const struct rampart_workload *w,
 	c.s = s;
 	c.len = len;
 	c.h = RAMPART_FNV_OFFSET;
-	bpf_loop(len, rp_hash_step, &c, 0);
-	if (c.overflow) {
+	c.px->count = 0;
+	c.px->slashes = 0;
+	c.px->last_slash = 0;
+	c.px->overflow = 0;
+	bpf_loop((len + RP_HASH_CHUNK - 1) / RP_HASH_CHUNK, rp_hash_step, &c, 0);
+	if (c.px->overflow) {
 		rp_finish(w, RAMPART_V_BLOCK, 0, d);
 		d->truncated = 1;
 		return;
 	}
 	h_exact = rampart_hash_key(c.h);
-	n = c.nprefix;
+	n = c.px->count;
 	if (s->data[(len - 1) & (RP_PATH_MAX - 1)] != '/') {
 		if (n >= RP_MAX_PREFIXES) {
 			rp_finish(w, RAMPART_V_BLOCK, 0, d);
@@ -382,7 +402,7 @@ RP_ALWAYS_INLINE void rp_decide_path(__u64 wl, const struct rampart_workload *w,
 		}
 		c.px->hash[n & RP_PREFIX_MASK] = rampart_hash_key(rampart_fnv_step(c.h, '/'));
 		c.px->rest[n & RP_PREFIX_MASK] = RP_NO_REST;
-		c.px->depth[n & RP_PREFIX_MASK] = c.depth + 1;
+		c.px->depth[n & RP_PREFIX_MASK] = c.px->slashes + 1;
 		n++;
 	}
 	c.nprefix = n;
@@ -390,7 +410,7 @@ RP_ALWAYS_INLINE void rp_decide_path(__u64 wl, const struct rampart_workload *w,
 		/* Basename hash: bytes after the last '/' (at most NAME_MAX in a resolved path). */
 		h_base = RAMPART_FNV_OFFSET;
 		for (i = 0; i < 256; i++) {
-			__u32 at = c.last_slash + i;
+			__u32 at = c.px->last_slash + i;
 
 			if (at >= len)
 				break;

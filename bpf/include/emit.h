@@ -185,16 +185,23 @@ RP_ALWAYS_INLINE int rp_throttle_check(__u64 cgid, __u64 now)
 	return 2;
 }
 
+/* Wake the consumer only once this much is waiting; it also polls every few milliseconds.
+ * A wake-up per record costs more than the record (several µs per event under load) and
+ * makes batches tiny. */
+#define RP_WAKEUP_BYTES (256u << 10)
+
 /* Send header + path_len + source_len bytes of data. */
 RP_ALWAYS_INLINE void rp_event_submit(struct rp_scratch *s)
 {
 	__u64 len = (__u64)s->ev.path_len + s->ev.source_len;
+	__u64 flags = bpf_ringbuf_query(&rp_events, BPF_RB_AVAIL_DATA) >= RP_WAKEUP_BYTES ? BPF_RB_FORCE_WAKEUP
+											 : BPF_RB_NO_WAKEUP;
 
 	if (s->ev.flags & RP_EVF_PATH_TRUNCATED)
 		rp_count(RP_STAT_PATH_TRUNCATED);
 	/* The mask keeps the verifier's bound inside the scratch value; lengths are < RP_PATH_MAX
 	 * each, so it never cuts a real record. */
-	if (bpf_ringbuf_output(&rp_events, &s->ev, sizeof(s->ev) + (len & (2 * RP_PATH_MAX - 1)), 0))
+	if (bpf_ringbuf_output(&rp_events, &s->ev, sizeof(s->ev) + (len & (2 * RP_PATH_MAX - 1)), flags))
 		rp_count(RP_STAT_RINGBUF_FULL);
 	else
 		rp_count(RP_STAT_EVENTS);

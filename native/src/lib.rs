@@ -75,7 +75,9 @@ pub struct StartOptions {
     /// Ring buffer size in bytes (power of two, >= 4096). Default 8 MiB. Must match an
     /// existing pinned ring, or start fails with ERR_PIN_MISMATCH.
     pub ring_bytes: Option<u32>,
-    /// Batches waiting in Node's queue before further batches are dropped. Default 64.
+    /// Batches waiting in Node's queue before records are dropped (counted). Default 8: Node
+    /// drains its whole queue in one go, so this also bounds how long a burst can hold the
+    /// JS thread.
     pub max_queue: Option<u32>,
     /// Records per batch at most. Default 4096.
     pub max_batch: Option<u32>,
@@ -313,7 +315,7 @@ fn start_inner(opts: &StartOptions, on_events: EventsFn) -> NResult<(Arc<Inner>,
     let pipeline = Pipeline::start(
         events,
         on_events,
-        PipelineOptions { max_queue: opts.max_queue.unwrap_or(64) as usize, max_batch: opts.max_batch.unwrap_or(4096) },
+        PipelineOptions { max_queue: opts.max_queue.unwrap_or(8) as usize, max_batch: opts.max_batch.unwrap_or(4096) },
         counters.clone(),
     )?;
     let info = LoadedInfo {

@@ -3,9 +3,10 @@
 // The event pipeline thread: owns the ring-buffer consumer, batches raw records and hands
 // each batch to JavaScript with one non-blocking threadsafe-function call. It never blocks
 // on JS: when `max_queue` batches are already waiting in Node's queue (the JS thread is busy),
-// records keep coalescing into the pending batch up to COALESCE_BYTES; beyond that they are
-// dropped and counted (queue_full), and the next delivered batch says how many records were
-// lost before it (droppedBefore).
+// records keep coalescing into the pending batch up to `max_batch`; beyond that the pending
+// batch is dropped and counted (queue_full), and the next delivered batch says how many records
+// were lost before it (droppedBefore). Both bounds also bound how long Node's threadsafe-function
+// dispatch (which drains its whole queue in one go) can keep the JS thread from its timers.
 use crate::codec::record_len;
 use crate::error::{Code, NResult, NativeError};
 use libbpf_rs::{MapHandle, RingBufferBuilder};
@@ -56,8 +57,8 @@ pub struct Pipeline {
     thread: Option<JoinHandle<()>>,
 }
 
-/// Bytes a pending batch may grow to while JS is behind, before records are dropped.
-const COALESCE_BYTES: usize = 32 << 20;
+/// Poll period of the ring (latency bound for events below the kernel's wake-up threshold).
+const POLL_MS: i32 = 10;
 
 struct Batcher {
     buf: Vec<u8>,
@@ -91,7 +92,7 @@ impl Batcher {
             return false;
         }
         if self.c.inflight.load(Ordering::Acquire) >= self.max_queue {
-            if self.buf.len() < COALESCE_BYTES {
+            if self.count < self.max_batch {
                 return true; // JS is busy: keep coalescing, retry on the next wake-up
             }
             self.c.queue_full.fetch_add(self.count as u64, Ordering::Relaxed);
@@ -103,7 +104,7 @@ impl Batcher {
         let count = self.count;
         let records = std::mem::take(&mut self.buf);
         self.count = 0;
-        self.buf.reserve(records.len().min(COALESCE_BYTES));
+        self.buf.reserve(records.len());
         let lost = self.c.lost_pending.swap(0, Ordering::Relaxed);
         self.c.inflight.fetch_add(1, Ordering::AcqRel);
         let done = self.c.clone();
@@ -178,8 +179,9 @@ impl Pipeline {
                 let mut evs = [libc::epoll_event { events: 0, u64: 0 }; 2];
                 let mut pending = false;
                 while !stop2.load(Ordering::Acquire) {
-                    // Poll faster while a batch waits for JS to catch up.
-                    unsafe { libc::epoll_wait(ep.as_raw_fd(), evs.as_mut_ptr(), 2, if pending { 5 } else { 200 }) };
+                    // The kernel side wakes us only when 256 KiB are waiting (bpf/include/emit.h),
+                    // so poll on a short timer: it bounds event latency and sizes the batches.
+                    unsafe { libc::epoll_wait(ep.as_raw_fd(), evs.as_mut_ptr(), 2, if pending { 2 } else { POLL_MS }) };
                     let _ = rb.consume();
                     pending = batcher.borrow_mut().flush();
                 }
