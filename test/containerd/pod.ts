@@ -35,7 +35,9 @@ function containerConfig(attempt: number, apparmorProfile?: string): object {
     linux: {
       security_context: {
         ...NS_OPTIONS,
-        ...(apparmorProfile ? { apparmor: { profile_type: "Localhost", localhost_ref: apparmorProfile } } : {}),
+        // Both spellings: containerd 1.6 reads only the deprecated string field, newer runtimes
+        // the structured one.
+        ...(apparmorProfile ? { apparmor: { profile_type: "Localhost", localhost_ref: apparmorProfile }, apparmor_profile: `localhost/${apparmorProfile}` } : {}),
       },
     },
   };
