@@ -79,9 +79,12 @@ wait_for "and has listed the new container (two passes)" 120 passes_after
 $CLI logs --grpc 127.0.0.1:32793 --json --limit 1 --timeout 60 >"$W/alert.json" 2>&1 &
 LPID=$!
 expect_output "the container runs confined by rampart-shop-web-0-app" '^rampart-shop-web-0-app' $POD exec "$W/pod.json" /bin/busybox cat /proc/self/attr/current
-expect_denied "exec of /bin/sleep inside the container is denied by AppArmor" $POD exec "$W/pod.json" /bin/sleep 0
+# AppArmor attaches the container's profile AT the exec of the exec'd command, so that first exec
+# is checked under the runtime's own confinement (KubeArmor #1728, compat §21.1.10); a command
+# run from inside the container (here: by its shell) is checked under the container's profile.
+expect_denied "exec of /bin/sleep inside the container is denied by AppArmor" $POD exec "$W/pod.json" /bin/sh -c "/bin/sleep 0"
 expect_rc "other commands in the container still work" 0 $POD exec "$W/pod.json" /bin/busybox true
-n=20; while [ $n -gt 0 ] && kill -0 "$LPID" 2>/dev/null; do $POD exec "$W/pod.json" /bin/sleep 0 >/dev/null 2>&1; n=$((n - 1)); done
+n=20; while [ $n -gt 0 ] && kill -0 "$LPID" 2>/dev/null; do $POD exec "$W/pod.json" /bin/sh -c "/bin/sleep 0" >/dev/null 2>&1; n=$((n - 1)); done
 kill "$LPID" 2>/dev/null
 cp "$W/alert.json" "$OUT/alert.json" 2>/dev/null
 for f in '"Type":"MatchedPolicy"' '"PolicyName":"web-no-sleep-aa"' '"Action":"Block"' '"Enforcer":"AppArmor"' '"Result":"Permission denied"' \
