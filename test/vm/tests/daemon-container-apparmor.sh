@@ -96,6 +96,8 @@ done
 stop_daemon
 kill -TERM "$PODPID" 2>/dev/null; wait "$PODPID" 2>/dev/null
 for p in "$AADIR"/rampart-*; do [ -f "$p" ] && apparmor_parser -R "$p" 2>/dev/null; rm -f "$p"; done
+# containerd (AppArmor enabled) loaded its default profile for the pause container.
+printf '%s' cri-containerd.apparmor.d > /sys/kernel/security/apparmor/.remove 2>/dev/null
 node -e "require('$RAMPART_ROOT/native/index.js').removePins('$PIN')" 2>/dev/null || rm -rf "$PIN"
 umount "$CT" 2>/dev/null
 rm -rf "$W"
