@@ -53,6 +53,7 @@ async function main(): Promise<void> {
   console.log(`  kernel wrote      ${rate(s1.kernel.events - s0.kernel.events)}`);
   console.log(`  Rust received     ${rate(s1.pipeline.received - s0.pipeline.received)}`);
   console.log(`  JS received       ${rate(js1 - js0)} (${jsBatches} batches total)`);
+  console.log(`  totals: kernel ${s2.kernel.events}, Rust ${s2.pipeline.received}, to JS ${s2.pipeline.delivered}, JS counted ${jsRecords}`);
   console.log(`  drops: ring full ${s2.kernel.ringbufFull}, JS queue full ${s2.pipeline.queueFull} (reported to JS: ${jsDropped}), malformed ${s2.pipeline.malformed}`);
 }
 
