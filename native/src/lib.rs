@@ -244,7 +244,24 @@ fn start_inner(opts: &StartOptions, on_events: EventsFn) -> NResult<(Arc<Inner>,
     let cap_tp = probe::cap_capable_tracepoint();
     let mut plan: Vec<(&str, &[u8], Vec<&str>)> = Vec::new();
     if want_enforcer {
-        plan.push(("rp_enforcer", objects::enforcer::OBJECT, vec![]));
+        // path_* hooks exist only with CONFIG_SECURITY_PATH: leave out what the kernel lacks
+        // (reported in `skipped`) rather than failing the whole object.
+        let mut skip = vec![];
+        let btf = libbpf_rs::btf::Btf::from_vmlinux().ok();
+        for (prog, hook) in [
+            ("rp_enf_path_unlink", "bpf_lsm_path_unlink"),
+            ("rp_enf_path_rmdir", "bpf_lsm_path_rmdir"),
+            ("rp_enf_path_mkdir", "bpf_lsm_path_mkdir"),
+            ("rp_enf_path_rename", "bpf_lsm_path_rename"),
+            ("rp_enf_path_chmod", "bpf_lsm_path_chmod"),
+        ] {
+            let present = btf.as_ref().map(|b| b.type_by_name::<libbpf_rs::btf::types::Func>(hook).is_some()).unwrap_or(true);
+            if !present {
+                skip.push(prog);
+                skipped.push(format!("{prog}: no {hook} in the kernel (CONFIG_SECURITY_PATH off)"));
+            }
+        }
+        plan.push(("rp_enforcer", objects::enforcer::OBJECT, skip));
     }
     if want_monitor {
         let mut skip = vec![];
