@@ -87,12 +87,16 @@ static long rp_fnv_cb(__u64 i, void *data)
  * Resolve the current task's executable into s->data[RP_PATH_MAX..] (the second half, so the
  * decided path stays at the front) and return rampart_hash_key(FNV(path)), 0 if unknown.
  */
-static __always_inline __u64 rp_source(struct rp_scratch *s, __u32 *slen)
+static __always_inline __u64 rp_source(const struct rampart_workload *w, struct rp_scratch *s, __u32 *slen)
 {
 	struct task_struct *task = (struct task_struct *)bpf_get_current_task();
 	struct rp_fnv_ctx c = {};
 	__u32 trunc = 0, n;
 
+	/* Only fromSource rule sets need it for the decision; events resolve it on demand. */
+	*slen = 0;
+	if (!(w->flags & RAMPART_WL_HAS_SOURCE))
+		return 0;
 	n = rp_resolve_exe(task, s->data + RP_PATH_MAX, &trunc);
 	*slen = trunc ? 0 : n;
 	if (!n || trunc)
@@ -157,6 +161,13 @@ static __always_inline int rp_verdict(struct rp_scratch *s, struct rp_decision *
 		ev->flags |= RP_EVF_HOST;
 	if (owner)
 		ev->flags |= RP_EVF_OWNER;
+	if (!slen) {
+		__u32 strunc = 0;
+
+		slen = rp_resolve_exe((struct task_struct *)bpf_get_current_task(), s->data + RP_PATH_MAX, &strunc);
+		if (strunc)
+			slen = 0;
+	}
 	path_len &= RP_PATH_MAX - 1;
 	slen &= RP_PATH_MAX - 1;
 	ev->path_len = path_len;
@@ -201,7 +212,7 @@ int BPF_PROG(rp_enf_bprm, struct linux_binprm *bprm, int ret)
 	f = BPF_CORE_READ(bprm, file);
 	len = rp_resolve_path(&f->f_path, s->data, &trunc);
 	/* fromSource of an exec = the image doing the exec (still current's mm here). */
-	src = rp_source(s, &slen);
+	src = rp_source(w, s, &slen);
 	slot = rp_tty_slot() | rp_owner_slot(BPF_CORE_READ(f, f_inode));
 	rp_decide_path(wl, w, s, len, trunc, 1, src, slot, &d);
 	return rp_verdict(s, &d, RP_KIND_PROCESS, RP_OP_EXEC, RP_HOOK_LSM_BPRM_CHECK, len, trunc, slen, host,
@@ -243,7 +254,7 @@ static __always_inline int rp_file(struct file *file, __u32 write, __u8 op, __u8
 	if (!s)
 		return 0;
 	len = rp_resolve_path(&file->f_path, s->data, &trunc);
-	src = rp_source(s, &slen);
+	src = rp_source(w, s, &slen);
 	slot = (write ? RAMPART_SLOT_WRITE : 0) | rp_tty_slot() | rp_owner_slot(inode);
 	s->ev.arg0 = mask;
 	s->ev.arg1 = BPF_CORE_READ(inode, i_mode);
@@ -319,7 +330,7 @@ static __always_inline int rp_path_op(const struct path *dir, struct dentry *den
 		len = rp_resolve_child(dir, dentry, s, &trunc);
 	else
 		len = rp_resolve_path(dir, s->data, &trunc);
-	src = rp_source(s, &slen);
+	src = rp_source(w, s, &slen);
 	slot = RAMPART_SLOT_WRITE | rp_tty_slot() |
 	       rp_owner_slot(dentry ? BPF_CORE_READ(dentry, d_inode) : BPF_CORE_READ(dir, dentry, d_inode));
 	s->ev.arg0 = arg;
@@ -384,7 +395,7 @@ static __always_inline int rp_net(int family, int type, int protocol, __u8 op, _
 		else if (!proto && type == SOCK_DGRAM)
 			proto = 17;
 	}
-	src = rp_source(s, &slen);
+	src = rp_source(w, s, &slen);
 	s->ev.arg0 = family;
 	s->ev.arg1 = type;
 	s->ev.arg2 = proto;
@@ -440,7 +451,7 @@ int BPF_PROG(rp_enf_capable, const struct cred *cred, struct user_namespace *ns,
 	s = rp_begin(RP_KIND_CAPABILITY);
 	if (!s)
 		return 0;
-	src = rp_source(s, &slen);
+	src = rp_source(w, s, &slen);
 	s->ev.arg0 = cap;
 	s->ev.arg1 = opts;
 	rp_decide_cap(wl, w, cap, src, rp_tty_slot(), &d);
