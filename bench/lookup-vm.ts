@@ -9,7 +9,7 @@
 // loaded but this cgroup not enforced; this cgroup enforced with 60 file and 20 process rules
 // (none matching the measured paths, so every access walks the full lookup).
 import { execFileSync } from "node:child_process";
-import { mkdirSync, mkdtempSync, readFileSync, statSync, writeFileSync } from "node:fs";
+import { mkdirSync, mkdtempSync, readFileSync, rmSync, statSync, writeFileSync } from "node:fs";
 
 const OPENS = 20000;
 const EXECS = 200;
@@ -69,7 +69,11 @@ async function host(): Promise<void> {
   const dirOut = mkdtempSync("/tmp/rampart-bench-vm-");
   writeFileSync(`${dirOut}/rules.json`, JSON.stringify({ workload: b.workload.toString("hex"), rules: cat(b.rules), globAnchors: cat(b.anchors), globs: cat(b.globs) }));
   execFileSync("npx", ["--no-install", "esbuild", "bench/lookup-vm.ts", "--bundle", "--platform=node", "--format=cjs", "--log-level=warning", `--outfile=${dirOut}/guest.cjs`], { stdio: "inherit" });
-  execFileSync("test/vm/run", ["node", `${dirOut}/guest.cjs`, "--guest", `${dirOut}/rules.json`], { stdio: "inherit" });
+  try {
+    execFileSync("test/vm/run", ["node", `${dirOut}/guest.cjs`, "--guest", `${dirOut}/rules.json`], { stdio: "inherit" });
+  } finally {
+    rmSync(dirOut, { recursive: true, force: true });
+  }
 }
 
 if (process.argv[2] === "--guest") void guest(process.argv[3]!);
