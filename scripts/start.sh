@@ -2,13 +2,10 @@
 # SPDX-License-Identifier: Apache-2.0
 #
 # The README's first command: install and build everything (scripts/setup.sh), then run the
-# main job on the embedded default.
+# main job: the node daemon in standalone host mode on the embedded default policies
+# (examples/host/), showing the alerts it raises (scripts/demo.sh). Needs root.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 bash scripts/setup.sh
 echo
-echo "== rampart validate examples/ =="
-node bin/rampart.js validate examples --output text || true
-echo
-echo "== rampart explain --policies examples --workloads examples/workloads.yaml =="
-node bin/rampart.js explain --policies examples --workloads examples/workloads.yaml
+exec bash scripts/demo.sh

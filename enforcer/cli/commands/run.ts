@@ -166,7 +166,8 @@ export async function run(argv: string[]): Promise<number> {
         () => resolve(1),
       );
     };
-    process.once("SIGINT", onSignal);
-    process.once("SIGTERM", onSignal);
+    // `on`, not `once`: a second signal while stopping must not kill the process half-way.
+    process.on("SIGINT", onSignal);
+    process.on("SIGTERM", onSignal);
   });
 }

@@ -1,17 +1,24 @@
 #!/usr/bin/env bash
 # SPDX-License-Identifier: Apache-2.0
 #
-# The README's main job on one machine: the standalone daemon on the embedded default
-# (examples/host/) showing alerts. It starts `rampart run` (enforcer auto: BPF-LSM or AppArmor
-# where the kernel has them, else monitor + audit), subscribes with `rampart logs`, and runs the
-# demo actions the default policies name: exec of /usr/bin/passwd (Audit) and of a binary under
-# /tmp/rampart-demo/bin/ (Block; "Audit (Block)" on a node without a usable LSM).
+# The README's main job on one machine (called by scripts/start.sh): the standalone daemon on
+# the embedded default (examples/host/) showing alerts. It starts `rampart run` (enforcer auto:
+# BPF-LSM or AppArmor where the kernel has them, else monitor + audit), subscribes with
+# `rampart logs`, and runs the demo actions the default policies name: exec of /usr/bin/passwd
+# (Audit) and of a binary under /tmp/rampart-demo/bin/ (Block; "Audit (Block)" on a node without
+# a usable LSM).
+#
+# Then, on a terminal (or with RAMPART_DEMO_FOLLOW=1), the daemon keeps running and alerts keep
+# streaming until Ctrl-C; otherwise (RAMPART_DEMO_FOLLOW=0, the default without a terminal) the
+# demo stops after the two alerts.
 # Safe on shared machines: the monitor only watches a cgroup this script creates, the BPF pins
 # live in a private directory, and everything is removed at the end. Needs root.
 set -euo pipefail
-cd "$(dirname "$0")/../.."
+cd "$(dirname "$0")/.."
 CLI=(node bin/rampart.js)
 PORT=${RAMPART_DEMO_PORT:-32767}
+if [ -t 0 ] && [ -t 1 ]; then FOLLOW=${RAMPART_DEMO_FOLLOW:-1}; else FOLLOW=${RAMPART_DEMO_FOLLOW:-0}; fi
+[ "$(id -u)" = 0 ] || { echo "demo: needs root (the daemon loads BPF programs and creates a cgroup)"; exit 1; }
 CG2=$(awk '$3 == "cgroup2" { print $2; exit }' /proc/self/mounts)
 [ -n "$CG2" ] || { echo "demo: no cgroup2 mount"; exit 1; }
 CG=$CG2/rampart-demo-$$
@@ -19,6 +26,7 @@ PIN=/sys/fs/bpf/rampart-demo-$$
 WORK=$(mktemp -d /tmp/rampart-demo-run.XXXXXX)
 DPID=""; LPID=""
 cleanup() {
+  set +e
   [ -n "$LPID" ] && kill "$LPID" 2>/dev/null
   [ -n "$DPID" ] && { kill -TERM "$DPID" 2>/dev/null; wait "$DPID" 2>/dev/null; }
   node -e "try{require('./native/index.js').removePins('$PIN')}catch{}" 2>/dev/null || true
@@ -53,3 +61,14 @@ for _ in $(seq 40); do
 done
 wait "$LPID" 2>/dev/null; LPID=""
 cat "$WORK/alerts.txt"
+grep -q '^== Alert' "$WORK/alerts.txt" || { echo "demo: no alert arrived; daemon log:"; tail -n 20 "$WORK/daemon.log"; exit 1; }
+
+if [ "$FOLLOW" = 1 ]; then
+  echo
+  echo "== the daemon keeps running: alerts follow (Ctrl-C stops and cleans up) =="
+  echo "   Only processes in $CG are watched. To watch a shell:  echo \$\$ > $CG/cgroup.procs"
+  echo "   then e.g. /usr/bin/passwd --help, or cat /tmp/rampart-demo/secret.txt"
+  echo "   Policies: edit examples/host/*.yaml; the daemon reloads them."
+  trap 'exit 0' INT TERM HUP
+  "${CLI[@]}" logs --grpc "127.0.0.1:$PORT" --follow || true
+fi
