@@ -26,17 +26,26 @@ const Client = grpc.makeGenericClientConstructor(
       responseSerialize: (v: Buffer) => v,
       // Markers must be recognised either way, so small frames are always decoded. (Never return
       // null here: a null pushed into the stream would end it.)
-      responseDeserialize: (b: Buffer) => (decode || b.length < 512 ? AlertType.toObject(AlertType.decode(b)) : b.length),
+      responseDeserialize: (b: Buffer) =>
+        decode || b.length < 512 ? AlertType.toObject(AlertType.decode(b)) : b.length,
     },
   },
   "LogService",
 );
-const client = new Client(address!, grpc.credentials.createInsecure(), { "grpc.max_receive_message_length": 16 << 20, "grpc-node.flow_control_window": 4 << 20 });
+const client = new Client(address!, grpc.credentials.createInsecure(), {
+  "grpc.max_receive_message_length": 16 << 20,
+  "grpc-node.flow_control_window": 4 << 20,
+});
 let normal = 0;
 let dropped = 0;
-const stream = (client as unknown as { WatchAlerts: (r: object) => grpc.ClientReadableStream<Record<string, unknown> | number> }).WatchAlerts({ Filter: "policy" });
+const stream = (
+  client as unknown as {
+    WatchAlerts: (r: object) => grpc.ClientReadableStream<Record<string, unknown> | number>;
+  }
+).WatchAlerts({ Filter: "policy" });
 stream.on("data", (a: Record<string, unknown> | number) => {
-  if (typeof a === "object" && a.Operation === "QueueOverflow") dropped += Number((a.EventData as Record<string, string>).Dropped);
+  if (typeof a === "object" && a.Operation === "QueueOverflow")
+    dropped += Number((a.EventData as Record<string, string>).Dropped);
   else normal++;
   if (normal + dropped >= target) {
     process.stdout.write(`done ${normal} ${dropped}\n`);

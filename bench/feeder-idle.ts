@@ -29,10 +29,16 @@ setTimeout(() => { global.gc?.(); setTimeout(() => { console.log((process.memory
 async function main(): Promise<void> {
   const out = join(dir, "feeder-idle.mjs");
   await build({
-  entryPoints: [entry], outfile: out, bundle: true, platform: "node", format: "esm", target: "node20", logLevel: "error",
-  nodePaths: [join(repo, "node_modules")],
-  banner: { js: 'import { createRequire as __cr } from "module"; const require = __cr(import.meta.url);' },
-});
+    entryPoints: [entry],
+    outfile: out,
+    bundle: true,
+    platform: "node",
+    format: "esm",
+    target: "node20",
+    logLevel: "error",
+    nodePaths: [join(repo, "node_modules")],
+    banner: { js: 'import { createRequire as __cr } from "module"; const require = __cr(import.meta.url);' },
+  });
   const rss = execFileSync(process.execPath, ["--expose-gc", out], { encoding: "utf8" }).trim();
   console.log(`idle RSS of the bundled feeder + metrics + throttle: ${rss} MiB`);
 }

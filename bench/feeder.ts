@@ -36,7 +36,10 @@ async function main(): Promise<void> {
   await new Promise(r => setTimeout(r, 500));
   const idleRss = process.memoryUsage().rss;
 
-  const rule = processRule("block-sleep", "Block", { tags: ["NIST", "CM-7"], message: "sleep is not allowed" });
+  const rule = processRule("block-sleep", "Block", {
+    tags: ["NIST", "CM-7"],
+    message: "sleep is not allowed",
+  });
   const ctx = { activeEnforcer: "BPFLSM" as const, version: "rampart-bench" };
   const throttle = new AlertThrottle({ enabled: false });
   const template = (() => {
@@ -44,7 +47,9 @@ async function main(): Promise<void> {
     if (l.kind !== "alert") throw new Error("fixture");
     return l.alert;
   })();
-  console.log(`alert: ${encodeAlert(template).length} B on the wire (${Buffer.byteLength(JSON.stringify(template))} B as JSON)`);
+  console.log(
+    `alert: ${encodeAlert(template).length} B on the wire (${Buffer.byteLength(JSON.stringify(template))} B as JSON)`,
+  );
 
   // Daemon-side cost per alert without any client: label + throttle + encode.
   {
@@ -54,7 +59,9 @@ async function main(): Promise<void> {
       const l = labelEvent(containerEvent({ decision: ruleDecision(rule), timeMs: Date.now() }), ctx);
       if (l.kind === "alert") for (const a of throttle.admit(l.alert, l.key)) encodeAlert(a);
     }
-    console.log(`label+throttle+encode: ${Math.round(M / ((performance.now() - t) / 1000))} alerts/s on one core`);
+    console.log(
+      `label+throttle+encode: ${Math.round(M / ((performance.now() - t) / 1000))} alerts/s on one core`,
+    );
   }
 
   // RAMPART_BENCH_DIR: where feeder-client.ts lives when this file runs as an esbuild bundle.
@@ -62,9 +69,13 @@ async function main(): Promise<void> {
   const children: ChildProcess[] = [];
   const results: Promise<{ normal: number; dropped: number; at: number }>[] = [];
   for (let i = 0; i < K; i++) {
-    const child = spawn(process.execPath, ["--import", "tsx", join(here, "feeder-client.ts"), address, String(N), values.decode ? "decode" : ""], {
-      stdio: ["ignore", "pipe", "inherit"],
-    });
+    const child = spawn(
+      process.execPath,
+      ["--import", "tsx", join(here, "feeder-client.ts"), address, String(N), values.decode ? "decode" : ""],
+      {
+        stdio: ["ignore", "pipe", "inherit"],
+      },
+    );
     children.push(child);
     let buf = "";
     results.push(
@@ -106,11 +117,21 @@ async function main(): Promise<void> {
   const delivered = got.reduce((s, g) => s + g.normal, 0);
   const dropped = got.reduce((s, g) => s + g.dropped, 0);
   const secs = (tDone - t0) / 1000;
-  console.log(`mode: ${values.pipeline ? "label+throttle+publish" : "publish pre-labelled alerts"}, clients ${K} (${values.decode ? "full decode" : "frame count"}), queue ${values.queue}`);
-  console.log(`published ${N} alerts in ${((tPublished - t0) / 1000).toFixed(2)} s; all clients done after ${secs.toFixed(2)} s`);
-  console.log(`throughput: ${Math.round(N / secs)} alerts/s to each of ${K} clients (${Math.round(delivered / secs)} deliveries/s)`);
-  console.log(`publisher CPU: ${cpuSecs.toFixed(2)} s for ${delivered} deliveries = ${Math.round(delivered / cpuSecs)} deliveries per CPU-second (${Math.round(N / cpuSecs)} alerts/s to ${K} clients per core)`);
-  console.log(`dropped (reported to clients by markers): ${dropped}; server counter: ${feeder.stats().queueDrops.alerts}`);
+  console.log(
+    `mode: ${values.pipeline ? "label+throttle+publish" : "publish pre-labelled alerts"}, clients ${K} (${values.decode ? "full decode" : "frame count"}), queue ${values.queue}`,
+  );
+  console.log(
+    `published ${N} alerts in ${((tPublished - t0) / 1000).toFixed(2)} s; all clients done after ${secs.toFixed(2)} s`,
+  );
+  console.log(
+    `throughput: ${Math.round(N / secs)} alerts/s to each of ${K} clients (${Math.round(delivered / secs)} deliveries/s)`,
+  );
+  console.log(
+    `publisher CPU: ${cpuSecs.toFixed(2)} s for ${delivered} deliveries = ${Math.round(delivered / cpuSecs)} deliveries per CPU-second (${Math.round(N / cpuSecs)} alerts/s to ${K} clients per core)`,
+  );
+  console.log(
+    `dropped (reported to clients by markers): ${dropped}; server counter: ${feeder.stats().queueDrops.alerts}`,
+  );
   console.log(`publisher RSS: idle ${mib(idleRss)} MiB, peak under load ${mib(peakRss)} MiB`);
   for (const c of children) c.kill();
   await feeder.stop();

@@ -23,14 +23,18 @@ e=(time.perf_counter()-t)/${EXECS}*1e6
 print(f"{o:.0f} {e:.0f}")`;
 
 function measure(cg: string): [number, number] {
-  const out = execFileSync("sh", ["-c", `echo $$ > ${cg}/cgroup.procs && exec python3 -c "$0"`, TIMING], { encoding: "utf8" });
+  const out = execFileSync("sh", ["-c", `echo $$ > ${cg}/cgroup.procs && exec python3 -c "$0"`, TIMING], {
+    encoding: "utf8",
+  });
   const [o, e] = out.trim().split(" ").map(Number);
   return [o!, e!];
 }
 
 async function guest(rulesFile: string): Promise<void> {
   // eslint-disable-next-line @typescript-eslint/no-require-imports
-  const native = require(`${process.env.RAMPART_ROOT ?? process.cwd()}/native/index.js`) as typeof import("../native/index.js");
+  const native = require(
+    `${process.env.RAMPART_ROOT ?? process.cwd()}/native/index.js`,
+  ) as typeof import("../native/index.js");
   const rs = JSON.parse(readFileSync(rulesFile, "utf8")) as Record<string, string>;
   writeFileSync("/dev/shm/rp-bench-file", "x"); // tmpfs: keep 9p out of the figure
   const cg = "/sys/fs/cgroup/rp-bench";
@@ -65,12 +69,36 @@ async function host(): Promise<void> {
   const r = compileBpf(effective(rules));
   if (!r.ok) throw new Error("compile failed");
   const b = toBinary(r.value);
-  const cat = (es: Array<{ key: Buffer; value: Buffer }>): string => Buffer.concat(es.flatMap((x) => [x.key, x.value])).toString("hex");
+  const cat = (es: Array<{ key: Buffer; value: Buffer }>): string =>
+    Buffer.concat(es.flatMap(x => [x.key, x.value])).toString("hex");
   const dirOut = mkdtempSync("/tmp/rampart-bench-vm-");
-  writeFileSync(`${dirOut}/rules.json`, JSON.stringify({ workload: b.workload.toString("hex"), rules: cat(b.rules), globAnchors: cat(b.anchors), globs: cat(b.globs) }));
-  execFileSync("npx", ["--no-install", "esbuild", "bench/lookup-vm.ts", "--bundle", "--platform=node", "--format=cjs", "--log-level=warning", `--outfile=${dirOut}/guest.cjs`], { stdio: "inherit" });
+  writeFileSync(
+    `${dirOut}/rules.json`,
+    JSON.stringify({
+      workload: b.workload.toString("hex"),
+      rules: cat(b.rules),
+      globAnchors: cat(b.anchors),
+      globs: cat(b.globs),
+    }),
+  );
+  execFileSync(
+    "npx",
+    [
+      "--no-install",
+      "esbuild",
+      "bench/lookup-vm.ts",
+      "--bundle",
+      "--platform=node",
+      "--format=cjs",
+      "--log-level=warning",
+      `--outfile=${dirOut}/guest.cjs`,
+    ],
+    { stdio: "inherit" },
+  );
   try {
-    execFileSync("test/vm/run", ["node", `${dirOut}/guest.cjs`, "--guest", `${dirOut}/rules.json`], { stdio: "inherit" });
+    execFileSync("test/vm/run", ["node", `${dirOut}/guest.cjs`, "--guest", `${dirOut}/rules.json`], {
+      stdio: "inherit",
+    });
   } finally {
     rmSync(dirOut, { recursive: true, force: true });
   }

@@ -13,6 +13,8 @@ if (fs.existsSync(bundled)) {
 } else {
   const { spawnSync } = require("node:child_process");
   const main = path.join(__dirname, "..", "enforcer", "cli", "main.ts");
-  const r = spawnSync(process.execPath, ["--import", "tsx", main, ...process.argv.slice(2)], { stdio: "inherit" });
+  const r = spawnSync(process.execPath, ["--import", "tsx", main, ...process.argv.slice(2)], {
+    stdio: "inherit",
+  });
   process.exitCode = r.status === null ? 1 : r.status;
 }

@@ -31,7 +31,10 @@ test("probe reports typed results for every program type", () => {
 
 test("start validates options with stable codes", () => {
   rejectsWith(() => Enforcer.start({ pinDir: PIN }, () => {}), "ERR_INVALID_ARG");
-  rejectsWith(() => Enforcer.start({ monitor: true, pinDir: PIN, ringBytes: 5000 }, () => {}), "ERR_INVALID_ARG");
+  rejectsWith(
+    () => Enforcer.start({ monitor: true, pinDir: PIN, ringBytes: 5000 }, () => {}),
+    "ERR_INVALID_ARG",
+  );
 });
 
 test("enforcer object: typed refusal without BPF-LSM, real load with it", async () => {
@@ -43,11 +46,17 @@ test("enforcer object: typed refusal without BPF-LSM, real load with it", async 
   const e = Enforcer.start({ enforcer: true, pinDir: PIN }, () => {});
   try {
     assert.deepEqual(e.loaded.objects, ["rp_enforcer"]);
-    await assert.rejects(e.apply(1n, { workload: Buffer.alloc(3) }), (x: { code?: string }) => x.code === "ERR_INVALID_ARG");
+    await assert.rejects(
+      e.apply(1n, { workload: Buffer.alloc(3) }),
+      (x: { code?: string }) => x.code === "ERR_INVALID_ARG",
+    );
     rejectsWith(() => e.apply(-1n, { workload: Buffer.alloc(32) }), "ERR_INVALID_ARG");
     const r = await e.apply(77n, { workload: Buffer.alloc(32) }, "tag-1");
     assert.equal(r.generation, 1);
-    assert.deepEqual(e.list().map((w) => [w.workload, w.tag]), [[77n, "tag-1"]]);
+    assert.deepEqual(
+      e.list().map(w => [w.workload, w.tag]),
+      [[77n, "tag-1"]],
+    );
     assert.equal(await e.remove(77n), true);
     assert.equal(e.list().length, 0);
   } finally {
@@ -62,7 +71,7 @@ test("monitor: start, stats, stop; calls after stop fail with ERR_NOT_RUNNING", 
   e.setMonitorScope(123n, 15);
   const s = e.stats();
   assert.equal(s.kernel.ringbufFull, 0);
-  assert.deepEqual(s.maps.find((m) => m.name === "rp_monitor_scope")?.entries, 1);
+  assert.deepEqual(s.maps.find(m => m.name === "rp_monitor_scope")?.entries, 1);
   rejectsWith(() => e.setMonitorScope(-5n, 1), "ERR_INVALID_ARG");
   rejectsWith(() => e.list(), "ERR_NOT_RUNNING");
   e.stop(true);

@@ -17,7 +17,7 @@ function record(path: string, source: string, fill: (b: Buffer) => void): Buffer
 }
 
 test("decodes consecutive variable-length records", () => {
-  const a = record("/etc/shadow", "/usr/bin/cat", (b) => {
+  const a = record("/etc/shadow", "/usr/bin/cat", b => {
     b.writeBigUInt64LE(0xffff_ffff_ffff_fff1n, F.cgroupId.offset);
     b.writeUInt32LE(4242, F.hostPid.offset);
     b.writeInt32LE(-1, F.retval.offset);
@@ -25,7 +25,7 @@ test("decodes consecutive variable-length records", () => {
     b.writeUInt32LE(EventFlag.PATH_TRUNCATED | EventFlag.TTY, F.flags.offset);
     b.write("cat", F.comm.offset);
   });
-  const c = record("", "", (b) => {
+  const c = record("", "", b => {
     b[F.op.offset] = Op.EXIT;
   });
   const evs = decodeEvents(Buffer.concat([a, c]));

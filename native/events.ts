@@ -61,13 +61,15 @@ function cstr(b: Buffer, start: number, len: number): string {
 
 /** Decode the record at `off`; returns it and the offset of the next one. Throws on a short buffer. */
 export function decodeEventAt(b: Buffer, off: number): { event: KernelEvent; next: number } {
-  if (off + EVENT_HEADER_SIZE > b.length) throw new Error(`event record at ${off}: header exceeds the ${b.length}-byte batch`);
+  if (off + EVENT_HEADER_SIZE > b.length)
+    throw new Error(`event record at ${off}: header exceeds the ${b.length}-byte batch`);
   const u32 = (f: { offset: number }): number => b.readUInt32LE(off + f.offset);
   const pathLen = b.readUInt16LE(off + F.pathLen.offset);
   const sourceLen = b.readUInt16LE(off + F.sourceLen.offset);
   const dataStart = off + EVENT_HEADER_SIZE;
   const next = dataStart + pathLen + sourceLen;
-  if (next > b.length) throw new Error(`event record at ${off}: ${pathLen}+${sourceLen} data bytes exceed the batch`);
+  if (next > b.length)
+    throw new Error(`event record at ${off}: ${pathLen}+${sourceLen} data bytes exceed the batch`);
   const flags = u32(F.flags);
   const event: KernelEvent = {
     tsNs: b.readBigUInt64LE(off + F.tsNs.offset),
@@ -114,7 +116,10 @@ export function decodeEvents(records: Buffer): KernelEvent[] {
 export function countEvents(records: Buffer): number {
   let n = 0;
   for (let off = 0; off + EVENT_HEADER_SIZE <= records.length; n++) {
-    off += EVENT_HEADER_SIZE + records.readUInt16LE(off + F.pathLen.offset) + records.readUInt16LE(off + F.sourceLen.offset);
+    off +=
+      EVENT_HEADER_SIZE +
+      records.readUInt16LE(off + F.pathLen.offset) +
+      records.readUInt16LE(off + F.sourceLen.offset);
   }
   return n;
 }

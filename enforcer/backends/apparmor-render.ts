@@ -8,6 +8,7 @@ import { CompileError } from "./types.js";
 export const renderAppArmor: AppArmorRender = (effective, name) => {
   const r = compileAppArmor(effective);
   if (!r.ok) throw new CompileError(`apparmor: ${r.errors.map(formatCompileError).join("; ")}`);
-  if (r.value.name !== name) throw new CompileError(`apparmor: compiler named the profile ${r.value.name}, expected ${name}`);
+  if (r.value.name !== name)
+    throw new CompileError(`apparmor: compiler named the profile ${r.value.name}, expected ${name}`);
   return r.value.text;
 };

@@ -18,27 +18,43 @@ try {
 } catch {
   parserOk = false;
 }
-const skip = parserOk ? false : "apparmor_parser not installed (scripts/setup.sh installs the apparmor package)";
+const skip = parserOk
+  ? false
+  : "apparmor_parser not installed (scripts/setup.sh installs the apparmor package)";
 
 const dir = mkdtempSync(join(tmpdir(), "rampart-aa-"));
 after(() => rmSync(dir, { recursive: true, force: true }));
 
 const eff = (deny: string[]): EffectivePolicy => ({
-  target: { kind: "host", hostname: "h", labels: {} }, state: "enabled", postures: DEFAULTS.hostPostures,
-  allowList: { file: false, network: false, capabilities: false }, visibility: DEFAULTS.hostVisibility,
-  rules: [], apparmor: [], policies: [{ kind: "KubeArmorHostPolicy", name: "p" }],
+  target: { kind: "host", hostname: "h", labels: {} },
+  state: "enabled",
+  postures: DEFAULTS.hostPostures,
+  allowList: { file: false, network: false, capabilities: false },
+  visibility: DEFAULTS.hostVisibility,
+  rules: [],
+  apparmor: [],
+  policies: [{ kind: "KubeArmorHostPolicy", name: "p" }],
   // test renderer input: stash the paths on the effective policy's apparmor snippets
   ...{ _deny: deny },
 });
 // A tiny renderer standing in for the compiler (whose own tests cover profile text); what is
 // under test here is file handling, ownership and the parser round trip.
 const render = (e: EffectivePolicy, name: string) =>
-  `#include <tunables/global>\nprofile ${name} flags=(attach_disconnected,mediate_deleted) {\n  #include <abstractions/base>\n  file,\n${((e as unknown as { _deny: string[] })._deny).map(p => `  deny ${p} x,\n`).join("")}}\n`;
+  `#include <tunables/global>\nprofile ${name} flags=(attach_disconnected,mediate_deleted) {\n  #include <abstractions/base>\n  file,\n${(e as unknown as { _deny: string[] })._deny.map(p => `  deny ${p} x,\n`).join("")}}\n`;
 
 const host: WorkloadInput = { kind: "host", id: "host:h", node: { name: "h", labels: {}, annotations: {} } };
 const ctr: WorkloadInput = {
-  kind: "container", id: "container:ns/web-7c9/app", container: "app",
-  pod: { namespace: "ns", name: "web-7c9", labels: {}, annotations: {}, owner: { kind: "Deployment", name: "web" }, containers: [{ name: "app" }] },
+  kind: "container",
+  id: "container:ns/web-7c9/app",
+  container: "app",
+  pod: {
+    namespace: "ns",
+    name: "web-7c9",
+    labels: {},
+    annotations: {},
+    owner: { kind: "Deployment", name: "web" },
+    containers: [{ name: "app" }],
+  },
   namespace: { name: "ns", labels: {}, annotations: {} },
 };
 
@@ -71,7 +87,11 @@ test("apply → list → re-apply → remove with the real parser; foreign files
   assert.equal(r3.ok, false);
   assert.match(r3.reason!, /apparmor_parser rejected profile rampart\.host: .*(syntax|error)/i);
   assert.deepEqual(await be.list(), [{ key: "rampart.host", hash: a2.hash }]);
-  assert.deepEqual(readdirSync(dir).filter(f => f.startsWith(".")), [], "no temp files left behind");
+  assert.deepEqual(
+    readdirSync(dir).filter(f => f.startsWith(".")),
+    [],
+    "no temp files left behind",
+  );
 
   await be.remove({ key: "rampart.host", hash: a2.hash });
   assert.deepEqual(await be.list(), []);
@@ -80,12 +100,16 @@ test("apply → list → re-apply → remove with the real parser; foreign files
   assert.ok(existsSync(join(dir, "someone-elses-profile")));
 });
 
-test("container workloads always get a profile (pods annotated with it must find it loaded)", { skip }, async () => {
-  const be = new AppArmorBackend({ render, dir, skipKernelLoad: true });
-  const none = { ...eff([]), policies: [] };
-  assert.equal(be.compile(none, host), null);
-  const a = be.compile(none, ctr)!;
-  assert.equal(a.key, "rampart-ns-web-app");
-  assert.ok((await be.apply(a)).ok);
-  await be.remove({ key: a.key, hash: a.hash });
-});
+test(
+  "container workloads always get a profile (pods annotated with it must find it loaded)",
+  { skip },
+  async () => {
+    const be = new AppArmorBackend({ render, dir, skipKernelLoad: true });
+    const none = { ...eff([]), policies: [] };
+    assert.equal(be.compile(none, host), null);
+    const a = be.compile(none, ctr)!;
+    assert.equal(a.key, "rampart-ns-web-app");
+    assert.ok((await be.apply(a)).ok);
+    await be.remove({ key: a.key, hash: a.hash });
+  },
+);

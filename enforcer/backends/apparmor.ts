@@ -58,10 +58,16 @@ export class AppArmorBackend implements Backend {
     // to load. Containers always get a profile: a pod mutated to use it must find it loaded.
     if (workload.kind === "host" && effective.policies.length === 0) return null;
     const name = profileFor(workload);
-    if (!SAFE_NAME.test(name)) throw new CompileError(`apparmor: unsafe profile name ${JSON.stringify(name)}`);
+    if (!SAFE_NAME.test(name))
+      throw new CompileError(`apparmor: unsafe profile name ${JSON.stringify(name)}`);
     const body = this.o.render(effective, name);
     const hash = contentHash(body);
-    return { key: name, hash, content: `# rampart-managed sha256=${hash} profile=${name}\n${body}`, description: workload.id };
+    return {
+      key: name,
+      hash,
+      content: `# rampart-managed sha256=${hash} profile=${name}\n${body}`,
+      description: workload.id,
+    };
   }
 
   async list(): Promise<Applied[]> {
@@ -83,7 +89,8 @@ export class AppArmorBackend implements Backend {
   }
 
   async apply(artifact: Artifact): Promise<ApplyOutcome> {
-    if (!SAFE_NAME.test(artifact.key)) return { ok: false, reason: `apparmor: unsafe profile name ${artifact.key}` };
+    if (!SAFE_NAME.test(artifact.key))
+      return { ok: false, reason: `apparmor: unsafe profile name ${artifact.key}` };
     await mkdir(this.dir, { recursive: true, mode: 0o755 });
     const final = join(this.dir, artifact.key);
     const tmp = join(this.dir, `.${artifact.key}.${process.pid}.tmp`);
@@ -94,7 +101,10 @@ export class AppArmorBackend implements Backend {
       return { ok: false, reason: `apparmor_parser rejected profile ${artifact.key}: ${r.error}` };
     }
     await rename(tmp, final);
-    return { ok: true, reason: `profile ${artifact.key} loaded${this.o.skipKernelLoad ? " (compile only: --skip-kernel-load)" : ""}` };
+    return {
+      ok: true,
+      reason: `profile ${artifact.key} loaded${this.o.skipKernelLoad ? " (compile only: --skip-kernel-load)" : ""}`,
+    };
   }
 
   async remove(applied: Applied): Promise<void> {
@@ -117,14 +127,19 @@ export class AppArmorBackend implements Backend {
     if (this.o.cacheDir) args.push("-L", this.o.cacheDir);
     args.push(file);
     return new Promise(resolve => {
-      execFile(this.o.parser ?? "apparmor_parser", args, { timeout: this.o.timeoutMs ?? 120_000 }, (err, _stdout, stderr) => {
-        if (!err) return resolve({ ok: true });
-        const lines = String(stderr)
-          .split("\n")
-          .map(l => l.trim())
-          .filter(l => l && !/^Cache read\/write disabled/.test(l));
-        resolve({ ok: false, error: lines.join(" | ") || err.message });
-      });
+      execFile(
+        this.o.parser ?? "apparmor_parser",
+        args,
+        { timeout: this.o.timeoutMs ?? 120_000 },
+        (err, _stdout, stderr) => {
+          if (!err) return resolve({ ok: true });
+          const lines = String(stderr)
+            .split("\n")
+            .map(l => l.trim())
+            .filter(l => l && !/^Cache read\/write disabled/.test(l));
+          resolve({ ok: false, error: lines.join(" | ") || err.message });
+        },
+      );
     });
   }
 }

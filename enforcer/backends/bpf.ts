@@ -14,14 +14,19 @@ import { CompileError, type Backend } from "./types.js";
 
 /** What the backend needs from the addon's Enforcer (native/index.d.ts). */
 export interface BpfKernel {
-  apply(workload: bigint, ruleSet: { workload: Buffer; rules?: Buffer; globAnchors?: Buffer; globs?: Buffer }, tag?: string | null): Promise<unknown>;
+  apply(
+    workload: bigint,
+    ruleSet: { workload: Buffer; rules?: Buffer; globAnchors?: Buffer; globs?: Buffer },
+    tag?: string | null,
+  ): Promise<unknown>;
   remove(workload: bigint): Promise<boolean>;
   list(): Array<{ workload: bigint; tag: string }>;
 }
 
 export const HOST_WORKLOAD = 0n;
 
-const pairs = (xs: Array<{ key: Buffer; value: Buffer }>): Buffer => Buffer.concat(xs.flatMap(x => [x.key, x.value]));
+const pairs = (xs: Array<{ key: Buffer; value: Buffer }>): Buffer =>
+  Buffer.concat(xs.flatMap(x => [x.key, x.value]));
 
 export class BpfBackend implements Backend {
   readonly name = "bpf" as const;
@@ -44,13 +49,24 @@ export class BpfBackend implements Backend {
     const r = compileBpf(effective);
     if (!r.ok) throw new CompileError(`bpf: ${r.errors.map(formatCompileError).join("; ")}`);
     const bin = toBinary(r.value);
-    const content = { workload: bin.workload, rules: pairs(bin.rules), globAnchors: pairs(bin.anchors), globs: pairs(bin.globs) };
-    const hash = contentHash([content.workload, content.rules, content.globAnchors, content.globs].map(b => b.toString("hex")).join("|"));
+    const content = {
+      workload: bin.workload,
+      rules: pairs(bin.rules),
+      globAnchors: pairs(bin.anchors),
+      globs: pairs(bin.globs),
+    };
+    const hash = contentHash(
+      [content.workload, content.rules, content.globAnchors, content.globs]
+        .map(b => b.toString("hex"))
+        .join("|"),
+    );
     return { key: key.toString(), hash, content, description: workload.id };
   }
 
   async list(): Promise<Applied[]> {
-    return this.k().list().map(w => ({ key: w.workload.toString(), hash: w.tag }));
+    return this.k()
+      .list()
+      .map(w => ({ key: w.workload.toString(), hash: w.tag }));
   }
 
   async apply(a: Artifact): Promise<ApplyOutcome> {
@@ -59,7 +75,10 @@ export class BpfBackend implements Backend {
       return { ok: true, reason: `rules applied for workload ${a.key === "0" ? "host" : `cgroup ${a.key}`}` };
     } catch (err) {
       const e = err as { code?: string; message?: string };
-      return { ok: false, reason: `bpf apply ${a.key}: ${e.code ? `${e.code}: ` : ""}${e.message ?? String(err)}` };
+      return {
+        ok: false,
+        reason: `bpf apply ${a.key}: ${e.code ? `${e.code}: ` : ""}${e.message ?? String(err)}`,
+      };
     }
   }
 

@@ -30,7 +30,10 @@ export class NoneBackend implements Backend {
 
   async apply(artifact: Artifact): Promise<ApplyOutcome> {
     this.applied.set(artifact.key, artifact.hash);
-    return { ok: true, reason: "monitor only (--enforcer none): matched in user space, reported as alerts, not enforced" };
+    return {
+      ok: true,
+      reason: "monitor only (--enforcer none): matched in user space, reported as alerts, not enforced",
+    };
   }
 
   async remove(applied: Applied): Promise<void> {

@@ -8,16 +8,26 @@ const no = { state: "unsupported" as const, reason: "not-active" };
 const yes = { state: "supported" as const };
 function report(b: { bpf?: boolean; apparmor?: boolean; selinux?: boolean }): ProbeReport {
   return {
-    kernel: { release: "6.1" }, lsm: { active: ["capability"], result: yes },
-    apparmor: b.apparmor ? yes : no, selinux: b.selinux ? yes : no, btf: yes,
-    bpffs: { mounts: [], result: yes }, cgroup2: { mounts: [], result: yes, hybrid: false },
-    bpfLsm: { active: b.bpf ? yes : no, load: { method: "none", result: b.bpf ? yes : { state: "unsupported", reason: "EPERM" } } },
+    kernel: { release: "6.1" },
+    lsm: { active: ["capability"], result: yes },
+    apparmor: b.apparmor ? yes : no,
+    selinux: b.selinux ? yes : no,
+    btf: yes,
+    bpffs: { mounts: [], result: yes },
+    cgroup2: { mounts: [], result: yes, hybrid: false },
+    bpfLsm: {
+      active: b.bpf ? yes : no,
+      load: { method: "none", result: b.bpf ? yes : { state: "unsupported", reason: "EPERM" } },
+    },
     backends: { apparmor: !!b.apparmor, bpfLsm: !!b.bpf, selinux: !!b.selinux },
   };
 }
 
 test("auto follows bpf, apparmor, selinux order and explains each skip", () => {
-  assert.equal(selectBackend("auto", report({ bpf: true, apparmor: true }), { containers: true }).backend, "bpf");
+  assert.equal(
+    selectBackend("auto", report({ bpf: true, apparmor: true }), { containers: true }).backend,
+    "bpf",
+  );
   const s = selectBackend("auto", report({ apparmor: true }), { containers: true });
   assert.equal(s.backend, "apparmor");
   assert.match(s.reasons[0]!, /^bpf: skipped — BPF-LSM not usable: .*EPERM/);
@@ -28,7 +38,13 @@ test("auto follows bpf, apparmor, selinux order and explains each skip", () => {
 });
 
 test("an explicit enforcer the node cannot run is an error, not a downgrade", () => {
-  assert.throws(() => selectBackend("apparmor", report({ bpf: true }), { containers: false }), /--enforcer apparmor: AppArmor not usable/);
+  assert.throws(
+    () => selectBackend("apparmor", report({ bpf: true }), { containers: false }),
+    /--enforcer apparmor: AppArmor not usable/,
+  );
   assert.equal(selectBackend("none", report({}), { containers: true }).backend, "none");
-  assert.throws(() => selectBackend("selinux", report({ selinux: true }), { containers: true }), /host policies only/);
+  assert.throws(
+    () => selectBackend("selinux", report({ selinux: true }), { containers: true }),
+    /host policies only/,
+  );
 });

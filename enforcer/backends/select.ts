@@ -19,11 +19,17 @@ export interface Selection {
 }
 
 function supportText(s: { state: string; reason?: string; detail?: string }): string {
-  return s.state === "supported" ? "supported" : `${s.state}: ${s.reason ?? ""}${s.detail ? ` (${s.detail})` : ""}`;
+  return s.state === "supported"
+    ? "supported"
+    : `${s.state}: ${s.reason ?? ""}${s.detail ? ` (${s.detail})` : ""}`;
 }
 
 /** Why `name` cannot run here, or null when it can. */
-export function unavailable(name: BackendName, report: ProbeReport, opts: { containers: boolean }): string | null {
+export function unavailable(
+  name: BackendName,
+  report: ProbeReport,
+  opts: { containers: boolean },
+): string | null {
   switch (name) {
     case "none":
       return null;
@@ -35,12 +41,17 @@ export function unavailable(name: BackendName, report: ProbeReport, opts: { cont
       return report.backends.apparmor ? null : `AppArmor not usable: ${supportText(report.apparmor)}`;
     case "selinux":
       if (!report.backends.selinux) return `SELinux not usable: ${supportText(report.selinux)}`;
-      if (opts.containers) return "SELinux enforces host policies only (KubeArmor's SELinux enforcer is host-only); containers would be unprotected";
+      if (opts.containers)
+        return "SELinux enforces host policies only (KubeArmor's SELinux enforcer is host-only); containers would be unprotected";
       return "SELinux backend is not implemented in this release";
   }
 }
 
-export function selectBackend(choice: EnforcerChoice, report: ProbeReport, opts: { containers: boolean }): Selection {
+export function selectBackend(
+  choice: EnforcerChoice,
+  report: ProbeReport,
+  opts: { containers: boolean },
+): Selection {
   if (choice !== "auto") {
     const why = unavailable(choice, report, opts);
     if (why) throw new Error(`--enforcer ${choice}: ${why}`);
@@ -55,6 +66,8 @@ export function selectBackend(choice: EnforcerChoice, report: ProbeReport, opts:
     }
     reasons.push(`${name}: skipped — ${why}`);
   }
-  reasons.push("none: no usable LSM; falling back to monitor + audit only (Block rules are reported as Audit (Block))");
+  reasons.push(
+    "none: no usable LSM; falling back to monitor + audit only (Block rules are reported as Audit (Block))",
+  );
   return { backend: "none", reasons };
 }

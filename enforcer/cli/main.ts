@@ -50,7 +50,8 @@ export async function main(argv: string[]): Promise<number> {
   return cmd.run(rest);
 }
 
-const isEntry = process.argv[1] !== undefined && /(main\.ts|rampart\.cjs|rampart(\.js)?)$/.test(process.argv[1]);
+const isEntry =
+  process.argv[1] !== undefined && /(main\.ts|rampart\.cjs|rampart(\.js)?)$/.test(process.argv[1]);
 if (isEntry) {
   main(process.argv.slice(2)).then(
     code => {

@@ -84,19 +84,27 @@ export async function startDaemon(o: DaemonOptions, log: Logger): Promise<Runnin
       const client = new CriClient(o.containerdSocket);
       try {
         const v = await client.version();
-        log.info("containers: runtime connected", { socket: o.containerdSocket, runtime: `${v.runtime_name} ${v.runtime_version}` });
+        log.info("containers: runtime connected", {
+          socket: o.containerdSocket,
+          runtime: `${v.runtime_name} ${v.runtime_version}`,
+        });
         runtime = new CriRuntime(client);
         cleanups.push(() => runtime!.close());
       } catch (err) {
         client.close();
-        log.warn("containers: runtime socket present but not answering CRI; host policies only", { socket: o.containerdSocket, error: (err as Error).message });
+        log.warn("containers: runtime socket present but not answering CRI; host policies only", {
+          socket: o.containerdSocket,
+          error: (err as Error).message,
+        });
       }
     } else {
       log.info("containers: no runtime socket; host policies only", { socket: o.containerdSocket });
     }
     let backendName = o.enforcer;
     if (o.enforcer === "apparmor" && o.apparmorCompileOnly) {
-      log.warn("apparmor: compile-only mode (apparmor_parser --skip-kernel-load): profiles are checked, NOT loaded");
+      log.warn(
+        "apparmor: compile-only mode (apparmor_parser --skip-kernel-load): profiles are checked, NOT loaded",
+      );
     } else {
       const report = await probeNode({ fs: rootedFsReader("/"), bpfLsmLoad: () => checkBpfLsmLoad({}) });
       const sel = selectBackend(o.enforcer, report, { containers: runtime !== undefined });
@@ -107,16 +115,29 @@ export async function startDaemon(o: DaemonOptions, log: Logger): Promise<Runnin
     const wantMonitor = o.monitor ?? true;
     const kernel: NativeKernel | { unavailable: string } =
       wantMonitor || backendName === "bpf"
-        ? NativeKernel.load({ monitor: wantMonitor, enforcer: backendName === "bpf", scopeCgroup: o.scopeCgroup, pinDir: o.pinDir }, log)
+        ? NativeKernel.load(
+            {
+              monitor: wantMonitor,
+              enforcer: backendName === "bpf",
+              scopeCgroup: o.scopeCgroup,
+              pinDir: o.pinDir,
+            },
+            log,
+          )
         : { unavailable: "disabled (--no-monitor)" };
-    if ("unavailable" in kernel && backendName === "bpf") throw new Error(`--enforcer bpf: ${kernel.unavailable}`);
+    if ("unavailable" in kernel && backendName === "bpf")
+      throw new Error(`--enforcer bpf: ${kernel.unavailable}`);
     let backend: Backend;
     switch (backendName) {
       case "bpf":
         backend = new BpfBackend(() => ("unavailable" in kernel ? undefined : kernel.enforcer));
         break;
       case "apparmor":
-        backend = new AppArmorBackend({ render: renderAppArmor, dir: o.apparmorDir, skipKernelLoad: o.apparmorCompileOnly });
+        backend = new AppArmorBackend({
+          render: renderAppArmor,
+          dir: o.apparmorDir,
+          skipKernelLoad: o.apparmorCompileOnly,
+        });
         break;
       case "none":
         backend = new NoneBackend();
@@ -127,7 +148,12 @@ export async function startDaemon(o: DaemonOptions, log: Logger): Promise<Runnin
     cleanups.push(async () => backend.close?.());
 
     // 2. The alert stream.
-    const feeder = new Feeder({ address: o.grpc, clusterName: o.clusterName, hostName: nodeName, onWarning: m => log.warn(`feeder: ${m}`) });
+    const feeder = new Feeder({
+      address: o.grpc,
+      clusterName: o.clusterName,
+      hostName: nodeName,
+      onWarning: m => log.warn(`feeder: ${m}`),
+    });
     const bound = await feeder.start();
     log.info("feeder: serving kubearmor feeder.LogService", { address: bound.address });
     cleanups.push(() => feeder.stop());
@@ -143,10 +169,14 @@ export async function startDaemon(o: DaemonOptions, log: Logger): Promise<Runnin
     // 3. Desired state and the loop.
     const index = new IdentityIndex();
     let source: Source & { stop(): void };
-    let reportStatus: ((results: import("../reconcile/types.js").PolicyResult[]) => Promise<void>) | undefined;
+    let reportStatus:
+      | ((results: import("../reconcile/types.js").PolicyResult[]) => Promise<void>)
+      | undefined;
     if (o.kubernetes) {
       const k8s = new KubernetesSource({ nodeName, log, runtime, onContainers: cs => index.update(cs) });
-      log.info("kubernetes: listing policies, pods on this node, namespaces and the node", { node: nodeName });
+      log.info("kubernetes: listing policies, pods on this node, namespaces and the node", {
+        node: nodeName,
+      });
       await k8s.start();
       cleanups.push(() => k8s.stop());
       source = k8s;
@@ -158,10 +188,20 @@ export async function startDaemon(o: DaemonOptions, log: Logger): Promise<Runnin
         await labelNode(nodeName, backend.name);
         log.info("kubernetes: node labelled", { label: `kubearmor.io/enforcer=${backend.name}` });
       } catch (err) {
-        log.warn("kubernetes: cannot label the node with its enforcer (pods on AppArmor nodes will not get profiles)", { error: errText(err) });
+        log.warn(
+          "kubernetes: cannot label the node with its enforcer (pods on AppArmor nodes will not get profiles)",
+          { error: errText(err) },
+        );
       }
     } else {
-      const files = new FileSource({ dir: o.policies, node, log, runtime, onContainers: cs => index.update(cs), rescanMs: Math.max(1, Math.min(10, o.resyncSec)) * 1000 });
+      const files = new FileSource({
+        dir: o.policies,
+        node,
+        log,
+        runtime,
+        onContainers: cs => index.update(cs),
+        rescanMs: Math.max(1, Math.min(10, o.resyncSec)) * 1000,
+      });
       source = files;
       log.info("policies: watching", { dir: o.policies, node: nodeName, labels: node.labels });
     }
@@ -175,16 +215,31 @@ export async function startDaemon(o: DaemonOptions, log: Logger): Promise<Runnin
       onPass: s => {
         log.debug("reconcile: pass", { ...s });
         if (!metrics) return;
-        metrics.reconcileDuration.observe({ result: s.failed || s.skipped ? "error" : "ok" }, s.durationMs / 1000);
+        metrics.reconcileDuration.observe(
+          { result: s.failed || s.skipped ? "error" : "ok" },
+          s.durationMs / 1000,
+        );
         if (s.failed) {
           metrics.reconcileErrors.inc({ stage: "apply" }, s.failed);
           metrics.enforcerErrors.inc({ enforcer: backend.name }, s.failed);
         }
-        if (s.skipped) metrics.reconcileErrors.inc({ stage: s.skipped === "source unavailable" ? "source" : "list" });
+        if (s.skipped)
+          metrics.reconcileErrors.inc({ stage: s.skipped === "source unavailable" ? "source" : "list" });
         const results = reconciler.results();
-        metrics.policiesApplied.set({ target: "host" }, results.filter(r => r.status === "Applied" && r.workload.startsWith("host:")).length);
-        metrics.policiesApplied.set({ target: "container" }, results.filter(r => r.status === "Applied" && r.workload.startsWith("container:")).length);
-        const native = "unavailable" in kernel ? undefined : (kernel.stats().native as { maps?: Array<{ name: string; entries: number; capacity: number }> } | undefined);
+        metrics.policiesApplied.set(
+          { target: "host" },
+          results.filter(r => r.status === "Applied" && r.workload.startsWith("host:")).length,
+        );
+        metrics.policiesApplied.set(
+          { target: "container" },
+          results.filter(r => r.status === "Applied" && r.workload.startsWith("container:")).length,
+        );
+        const native =
+          "unavailable" in kernel
+            ? undefined
+            : (kernel.stats().native as
+                | { maps?: Array<{ name: string; entries: number; capacity: number }> }
+                | undefined);
         for (const m of native?.maps ?? []) {
           metrics.mapEntries.set({ map: m.name }, m.entries);
           metrics.mapCapacity.set({ map: m.name }, m.capacity);
@@ -214,7 +269,8 @@ export async function startDaemon(o: DaemonOptions, log: Logger): Promise<Runnin
     tick.unref();
     cleanups.push(() => clearInterval(tick));
 
-    if ("unavailable" in kernel) log.warn(`monitor: unavailable — ${kernel.unavailable}; no kernel events will be reported`);
+    if ("unavailable" in kernel)
+      log.warn(`monitor: unavailable — ${kernel.unavailable}; no kernel events will be reported`);
     else {
       try {
         await kernel.start(events => {
@@ -223,10 +279,15 @@ export async function startDaemon(o: DaemonOptions, log: Logger): Promise<Runnin
             pipeline.handle(ev);
           }
         });
-        log.info("monitor: started", { monitor: kernel.name, scope: o.scopeCgroup ?? "node", enforcer: backend.name === "bpf" ? "BPF-LSM loaded" : "none" });
+        log.info("monitor: started", {
+          monitor: kernel.name,
+          scope: o.scopeCgroup ?? "node",
+          enforcer: backend.name === "bpf" ? "BPF-LSM loaded" : "none",
+        });
         cleanups.push(() => kernel.stop());
       } catch (err) {
-        if (backend.name === "bpf") throw new Error(`--enforcer bpf: the native enforcer did not start: ${errText(err)}`);
+        if (backend.name === "bpf")
+          throw new Error(`--enforcer bpf: the native enforcer did not start: ${errText(err)}`);
         log.warn("monitor: could not start; no kernel events will be reported", { error: errText(err) });
       }
     }

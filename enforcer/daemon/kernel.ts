@@ -17,7 +17,11 @@ import { loadNative } from "./native.js";
 
 /** The subset of the addon's Enforcer class the daemon uses (native/index.d.ts). */
 export interface NativeEnforcer {
-  apply(workload: bigint, ruleSet: unknown, tag?: string | null): Promise<{ generation: number; entries: number }>;
+  apply(
+    workload: bigint,
+    ruleSet: unknown,
+    tag?: string | null,
+  ): Promise<{ generation: number; entries: number }>;
   remove(workload: bigint): Promise<boolean>;
   list(): Array<{ workload: bigint; generation: number; entries: number; tag: string }>;
   setMonitorScope(cgroupId: bigint, visibility: number): void;
@@ -27,7 +31,12 @@ export interface NativeEnforcer {
   stop(detach?: boolean | null): void;
 }
 interface NativeModule {
-  Enforcer: { start(o: Record<string, unknown>, cb: (b: { records: Buffer; count: number; droppedBefore: number }) => void): NativeEnforcer };
+  Enforcer: {
+    start(
+      o: Record<string, unknown>,
+      cb: (b: { records: Buffer; count: number; droppedBefore: number }) => void,
+    ): NativeEnforcer;
+  };
 }
 
 const O_ACCMODE = 3;
@@ -36,11 +45,25 @@ const O_TRUNC = 0o1000;
 const O_APPEND = 0o2000;
 const AF_INET = 2;
 const AF_INET6 = 10;
-const SOCK_TYPES: Record<number, string> = { 1: "stream", 2: "dgram", 3: "raw", 4: "rdm", 5: "seqpacket", 6: "dccp", 10: "packet" };
+const SOCK_TYPES: Record<number, string> = {
+  1: "stream",
+  2: "dgram",
+  3: "raw",
+  4: "rdm",
+  5: "seqpacket",
+  6: "dccp",
+  10: "packet",
+};
 const IP_PROTOS: Record<number, string> = { 1: "icmp", 6: "tcp", 17: "udp", 58: "icmpv6", 132: "sctp" };
 const SYSCALL: Partial<Record<number, string>> = {
-  [Hook.TP_SYS_EXECVE]: "SYS_EXECVE", [Hook.TP_SCHED_EXEC]: "SYS_EXECVE", [Hook.TP_SYS_OPENAT]: "SYS_OPENAT", [Hook.TP_SYS_OPEN]: "SYS_OPEN",
-  [Hook.TP_SYS_CONNECT]: "SYS_CONNECT", [Hook.TP_SYS_BIND]: "SYS_BIND", [Hook.TP_SYS_ACCEPT]: "SYS_ACCEPT", [Hook.TP_SYS_UNLINK]: "SYS_UNLINKAT",
+  [Hook.TP_SYS_EXECVE]: "SYS_EXECVE",
+  [Hook.TP_SCHED_EXEC]: "SYS_EXECVE",
+  [Hook.TP_SYS_OPENAT]: "SYS_OPENAT",
+  [Hook.TP_SYS_OPEN]: "SYS_OPEN",
+  [Hook.TP_SYS_CONNECT]: "SYS_CONNECT",
+  [Hook.TP_SYS_BIND]: "SYS_BIND",
+  [Hook.TP_SYS_ACCEPT]: "SYS_ACCEPT",
+  [Hook.TP_SYS_UNLINK]: "SYS_UNLINKAT",
 };
 
 function ip(addr: Buffer, family: number): string {
@@ -62,7 +85,10 @@ export function toMonitorEvent(ev: KernelEvent, bootOffsetMs: number): MonitorEv
     retval: ev.retval,
     ...(ev.tty ? { tty: "pts" } : {}),
     ...(ev.pathTruncated ? { truncated: true } : {}),
-    reporter: ev.hook >= Hook.LSM_BPRM_CHECK && ev.hook < Hook.BENCH ? ("BPFLSM" as const) : ("eBPF Monitor" as const),
+    reporter:
+      ev.hook >= Hook.LSM_BPRM_CHECK && ev.hook < Hook.BENCH
+        ? ("BPFLSM" as const)
+        : ("eBPF Monitor" as const),
     ...(SYSCALL[ev.hook] ? { syscall: SYSCALL[ev.hook] } : {}),
   };
   const enforcerVerdict =
@@ -70,7 +96,12 @@ export function toMonitorEvent(ev: KernelEvent, bootOffsetMs: number): MonitorEv
       ? {
           enforcerVerdict: {
             // An audited workload's would-be denial: the labeller turns Block + Passed into "Audit (Block)".
-            verdict: ev.verdict === Verdict.BLOCK || (ev.flags & EventFlag.WOULD_BLOCK) !== 0 ? ("Block" as const) : ev.verdict === Verdict.AUDIT ? ("Audit" as const) : ("Allow" as const),
+            verdict:
+              ev.verdict === Verdict.BLOCK || (ev.flags & EventFlag.WOULD_BLOCK) !== 0
+                ? ("Block" as const)
+                : ev.verdict === Verdict.AUDIT
+                  ? ("Audit" as const)
+                  : ("Allow" as const),
             ruleId: ev.ruleId,
             posture: (ev.flags & EventFlag.POSTURE) !== 0,
           },
@@ -78,24 +109,72 @@ export function toMonitorEvent(ev: KernelEvent, bootOffsetMs: number): MonitorEv
       : {};
   switch (ev.kind) {
     case Kind.PROCESS:
-      if (ev.op === Op.EXEC) return { ...base, ...enforcerVerdict, operation: "process", path: ev.path, processName: ev.path, parentProcessName: ev.source };
-      if (ev.op === Op.EXEC_FAILED) return { ...base, ...enforcerVerdict, operation: "process", path: ev.path, processName: ev.source, parentProcessName: ev.source };
+      if (ev.op === Op.EXEC)
+        return {
+          ...base,
+          ...enforcerVerdict,
+          operation: "process",
+          path: ev.path,
+          processName: ev.path,
+          parentProcessName: ev.source,
+        };
+      if (ev.op === Op.EXEC_FAILED)
+        return {
+          ...base,
+          ...enforcerVerdict,
+          operation: "process",
+          path: ev.path,
+          processName: ev.source,
+          parentProcessName: ev.source,
+        };
       return undefined; // fork/exit: lifecycle, not KubeArmor telemetry
     case Kind.FILE: {
       const flags = ev.args[0];
-      const write = ev.op === Op.WRITE || ev.op === Op.UNLINK || ev.op === Op.RENAME || ev.op === Op.MKDIR || ev.op === Op.RMDIR || ev.op === Op.CHMOD ||
+      const write =
+        ev.op === Op.WRITE ||
+        ev.op === Op.UNLINK ||
+        ev.op === Op.RENAME ||
+        ev.op === Op.MKDIR ||
+        ev.op === Op.RMDIR ||
+        ev.op === Op.CHMOD ||
         (ev.op === Op.OPEN && ((flags & O_ACCMODE) !== 0 || (flags & (O_CREAT | O_TRUNC | O_APPEND)) !== 0));
-      return { ...base, ...enforcerVerdict, operation: "file", path: ev.path, processName: ev.source, parentProcessName: "", write, ownerUid: ev.args[2] };
+      return {
+        ...base,
+        ...enforcerVerdict,
+        operation: "file",
+        path: ev.path,
+        processName: ev.source,
+        parentProcessName: "",
+        write,
+        ownerUid: ev.args[2],
+      };
     }
     case Kind.NETWORK: {
       const [family, type, proto, port] = ev.args;
       const protocol = IP_PROTOS[proto] ?? (type === 1 ? "tcp" : type === 2 ? "udp" : undefined);
       const addr = ip(ev.addr, family);
-      const remote = `${addr ? `remoteip=${addr} ` : ""}${port ? `port=${port} ` : ""}protocol=${(protocol ?? SOCK_TYPES[type] ?? "").toUpperCase()}`.trim();
-      return { ...base, ...enforcerVerdict, operation: "network", processName: ev.source, parentProcessName: "", ...(protocol ? { protocol } : {}), ...(SOCK_TYPES[type] ? { sockType: SOCK_TYPES[type] } : {}), remote };
+      const remote =
+        `${addr ? `remoteip=${addr} ` : ""}${port ? `port=${port} ` : ""}protocol=${(protocol ?? SOCK_TYPES[type] ?? "").toUpperCase()}`.trim();
+      return {
+        ...base,
+        ...enforcerVerdict,
+        operation: "network",
+        processName: ev.source,
+        parentProcessName: "",
+        ...(protocol ? { protocol } : {}),
+        ...(SOCK_TYPES[type] ? { sockType: SOCK_TYPES[type] } : {}),
+        remote,
+      };
     }
     case Kind.CAPABILITY:
-      return { ...base, ...enforcerVerdict, operation: "capability", processName: ev.source, parentProcessName: "", capability: CAPABILITIES[ev.args[0]] ?? `cap_${ev.args[0]}` };
+      return {
+        ...base,
+        ...enforcerVerdict,
+        operation: "capability",
+        processName: ev.source,
+        parentProcessName: "",
+        capability: CAPABILITIES[ev.args[0]] ?? `cap_${ev.args[0]}`,
+      };
     default:
       return undefined;
   }
@@ -111,7 +190,8 @@ export interface KernelOptions extends MonitorOptions {
 /** Resolve --scope-cgroup (absolute, or relative to the cgroup2 mount) to its cgroup id. */
 export function scopeCgroupId(path: string): bigint {
   const mount = cgroupV2Mount();
-  const full = isAbsolute(path) && (!mount || path.startsWith(mount)) ? path : join(mount ?? "/sys/fs/cgroup", path);
+  const full =
+    isAbsolute(path) && (!mount || path.startsWith(mount)) ? path : join(mount ?? "/sys/fs/cgroup", path);
   return statSync(full, { bigint: true }).ino;
 }
 
@@ -123,13 +203,18 @@ export class NativeKernel implements Monitor {
   private malformed = 0;
   private readonly bootOffsetMs = Date.now() - Number(process.hrtime.bigint() / 1000n) / 1000;
 
-  constructor(private readonly mod: NativeModule, private readonly o: KernelOptions, private readonly log: Logger) {}
+  constructor(
+    private readonly mod: NativeModule,
+    private readonly o: KernelOptions,
+    private readonly log: Logger,
+  ) {}
 
   static load(o: KernelOptions, log: Logger): NativeKernel | { unavailable: string } {
     const n = loadNative();
     if (!n.ok) return { unavailable: n.reason };
     const mod = n.mod as unknown as NativeModule;
-    if (typeof mod.Enforcer?.start !== "function") return { unavailable: `native addon ${n.entry} has no Enforcer.start` };
+    if (typeof mod.Enforcer?.start !== "function")
+      return { unavailable: `native addon ${n.entry} has no Enforcer.start` };
     return new NativeKernel(mod, o, log);
   }
 
@@ -182,6 +267,10 @@ export class NativeKernel implements Monitor {
   }
 
   stats(): Record<string, unknown> {
-    return { native: this.enforcer?.stats(), droppedInUserSpace: this.dropped, malformedBatches: this.malformed };
+    return {
+      native: this.enforcer?.stats(),
+      droppedInUserSpace: this.dropped,
+      malformedBatches: this.malformed,
+    };
   }
 }

@@ -41,7 +41,9 @@ export function createLogger(level: LogLevel = "info", json = !process.stdout.is
 }
 
 /** A logger that keeps records in memory (tests) and can forward to another one. */
-export function memoryLogger(): Logger & { records: Array<{ level: LogLevel; msg: string; meta?: Record<string, unknown> }> } {
+export function memoryLogger(): Logger & {
+  records: Array<{ level: LogLevel; msg: string; meta?: Record<string, unknown> }>;
+} {
   const records: Array<{ level: LogLevel; msg: string; meta?: Record<string, unknown> }> = [];
   const rec = (level: LogLevel) => (msg: string, meta?: Record<string, unknown>) => {
     records.push({ level, msg, meta });

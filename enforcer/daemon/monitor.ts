@@ -18,4 +18,3 @@ export interface MonitorOptions {
 }
 
 export type MonitorFactory = (opts: MonitorOptions) => Monitor | { unavailable: string };
-

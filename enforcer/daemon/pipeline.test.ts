@@ -46,27 +46,62 @@ spec:
 
 function setup(monitorOnly: boolean) {
   const { policies, problems } = validateText(yaml, "t.yaml");
-  assert.deepEqual(problems.filter(p => p.level === "error"), []);
+  assert.deepEqual(
+    problems.filter(p => p.level === "error"),
+    [],
+  );
   const node = localNode("node1");
-  const ctr = { containerId: "a".repeat(64), name: "app", image: "docker.io/library/busybox:1.35", podName: "web-0", podNamespace: "shop", labels: { app: "web" }, cgroupId: 4242n, pid: 999 };
-  const world: World = { policies, node, workloads: [{ kind: "host", id: "host:node1", node }, containerWorkload(ctr)] };
+  const ctr = {
+    containerId: "a".repeat(64),
+    name: "app",
+    image: "docker.io/library/busybox:1.35",
+    podName: "web-0",
+    podNamespace: "shop",
+    labels: { app: "web" },
+    cgroupId: 4242n,
+    pid: 999,
+  };
+  const world: World = {
+    policies,
+    node,
+    workloads: [{ kind: "host", id: "host:node1", node }, containerWorkload(ctr)],
+  };
   const desired = computeDesired(world, modelPort(), new NoneBackend());
   const index = new IdentityIndex();
   index.update([ctr]);
   const alerts: Alert[] = [];
   const logs: Log[] = [];
   const p = new EventPipeline({
-    clusterName: "default", hostName: "node1", index, hostWorkloadId: "host:node1",
-    effective: () => new Map([...desired.workloads].map(([id, st]) => [id, { workload: st.workload, effective: st.effective! }])),
-    label: { activeEnforcer: monitorOnly ? "none" : "AppArmor" }, monitorOnly,
-    throttle: new AlertThrottle(), publishAlert: a => alerts.push(a), publishLog: l => logs.push(l),
+    clusterName: "default",
+    hostName: "node1",
+    index,
+    hostWorkloadId: "host:node1",
+    effective: () =>
+      new Map(
+        [...desired.workloads].map(([id, st]) => [id, { workload: st.workload, effective: st.effective! }]),
+      ),
+    label: { activeEnforcer: monitorOnly ? "none" : "AppArmor" },
+    monitorOnly,
+    throttle: new AlertThrottle(),
+    publishAlert: a => alerts.push(a),
+    publishLog: l => logs.push(l),
   });
   return { p, alerts, logs };
 }
 
 const exec = (path: string, extra: Partial<MonitorEvent> = {}): MonitorEvent => ({
-  timeMs: 1_700_000_000_000, hostPid: process.pid, hostPpid: process.ppid, uid: 0, processName: path, parentProcessName: "/usr/bin/bash",
-  operation: "process", path, retval: 0, reporter: "eBPF Monitor", syscall: "SYS_EXECVE", ...extra,
+  timeMs: 1_700_000_000_000,
+  hostPid: process.pid,
+  hostPpid: process.ppid,
+  uid: 0,
+  processName: path,
+  parentProcessName: "/usr/bin/bash",
+  operation: "process",
+  path,
+  retval: 0,
+  reporter: "eBPF Monitor",
+  syscall: "SYS_EXECVE",
+  ...extra,
 });
 
 test("an Audit host policy turns a monitored exec into an Audit MatchedHostPolicy alert", () => {

@@ -86,7 +86,12 @@ export interface PipelineStats {
   byReason: Record<string, number>;
 }
 
-const OPERATION: Record<MonitorOperation, Operation> = { process: "Process", file: "File", network: "Network", capability: "Capabilities" };
+const OPERATION: Record<MonitorOperation, Operation> = {
+  process: "Process",
+  file: "File",
+  network: "Network",
+  capability: "Capabilities",
+};
 
 function resultText(retval: number): string {
   if (retval >= 0) return "Passed";
@@ -130,14 +135,21 @@ export class EventPipeline {
     for (const a of this.o.throttle.tick()) this.o.publishAlert(a);
   }
 
-  private securityEvent(ev: MonitorEvent, container: ContainerIdentity | undefined, view: WorkloadView | undefined): SecurityEvent {
+  private securityEvent(
+    ev: MonitorEvent,
+    container: ContainerIdentity | undefined,
+    view: WorkloadView | undefined,
+  ): SecurityEvent {
     const effective = view?.effective;
     let decision: Decision | undefined = ev.decision;
     let policyState = effective?.state ?? "enabled";
     if (!decision && ev.enforcerVerdict) decision = this.fromEnforcer(ev, effective);
     if (!decision && effective && effective.policies.length > 0) {
       // Monitor-only nodes enforce nothing: like KubeArmor's "no usable LSM" endpoints, they are audited.
-      const asSeen = this.o.monitorOnly && effective.state === "enabled" ? { ...effective, state: "audited" as const } : effective;
+      const asSeen =
+        this.o.monitorOnly && effective.state === "enabled"
+          ? { ...effective, state: "audited" as const }
+          : effective;
       const d = decide(asSeen, this.oracleEvent(ev));
       if (d.wouldBlock) {
         decision = { ...d, verdict: "Block" };
@@ -145,18 +157,39 @@ export class EventPipeline {
       } else if (d.rule || d.defaultPosture) decision = d;
     }
     const owner: OwnerRef | undefined =
-      view?.effective.target.kind === "container" ? view.effective.target.owner : container ? { kind: "Pod", name: container.podName ?? container.name, namespace: container.podNamespace ?? "default" } : undefined;
+      view?.effective.target.kind === "container"
+        ? view.effective.target.owner
+        : container
+          ? {
+              kind: "Pod",
+              name: container.podName ?? container.name,
+              namespace: container.podNamespace ?? "default",
+            }
+          : undefined;
     const op = OPERATION[ev.operation];
     const resource =
-      ev.operation === "process" ? (ev.args ? `${ev.path ?? ev.processName} ${ev.args}` : (ev.path ?? ev.processName))
-      : ev.operation === "file" ? (ev.path ?? "")
-      : ev.operation === "network" ? (ev.remote ?? `protocol=${(ev.protocol ?? ev.sockType ?? "").toUpperCase()}`)
-      : `CAP_${(ev.capability ?? "").toUpperCase()}`;
-    const data = [ev.syscall ? `syscall=${ev.syscall}` : "", ev.truncated ? "truncated=true" : ""].filter(Boolean).join(" ");
+      ev.operation === "process"
+        ? ev.args
+          ? `${ev.path ?? ev.processName} ${ev.args}`
+          : (ev.path ?? ev.processName)
+        : ev.operation === "file"
+          ? (ev.path ?? "")
+          : ev.operation === "network"
+            ? (ev.remote ?? `protocol=${(ev.protocol ?? ev.sockType ?? "").toUpperCase()}`)
+            : `CAP_${(ev.capability ?? "").toUpperCase()}`;
+    const data = [ev.syscall ? `syscall=${ev.syscall}` : "", ev.truncated ? "truncated=true" : ""]
+      .filter(Boolean)
+      .join(" ");
     const visibility = effective?.visibility;
     const visible =
       !!visibility &&
-      (ev.operation === "process" ? visibility.process : ev.operation === "file" ? visibility.file : ev.operation === "network" ? visibility.network : visibility.capabilities);
+      (ev.operation === "process"
+        ? visibility.process
+        : ev.operation === "file"
+          ? visibility.file
+          : ev.operation === "network"
+            ? visibility.network
+            : visibility.capabilities);
     return {
       timeMs: ev.timeMs,
       identity: {
@@ -205,10 +238,24 @@ export class EventPipeline {
   private fromEnforcer(ev: MonitorEvent, effective: EffectivePolicy | undefined): Decision {
     const v = ev.enforcerVerdict!;
     const rule = v.ruleId > 0 ? effective?.rules[v.ruleId - 1] : undefined;
-    const category = ev.operation === "network" ? "network" : ev.operation === "capability" ? "capabilities" : "file";
-    if (rule) return { verdict: v.verdict, rule, reason: `${v.verdict} by the kernel enforcer: rule ${v.ruleId} (${rule.origin.name} ${rule.origin.path})` };
-    if (v.posture) return { verdict: v.verdict, defaultPosture: category, reason: `${v.verdict} by the ${category} default posture (kernel enforcer)` };
-    return { verdict: v.verdict, reason: `${v.verdict} by the kernel enforcer (rule ${v.ruleId} not in the current policy)` };
+    const category =
+      ev.operation === "network" ? "network" : ev.operation === "capability" ? "capabilities" : "file";
+    if (rule)
+      return {
+        verdict: v.verdict,
+        rule,
+        reason: `${v.verdict} by the kernel enforcer: rule ${v.ruleId} (${rule.origin.name} ${rule.origin.path})`,
+      };
+    if (v.posture)
+      return {
+        verdict: v.verdict,
+        defaultPosture: category,
+        reason: `${v.verdict} by the ${category} default posture (kernel enforcer)`,
+      };
+    return {
+      verdict: v.verdict,
+      reason: `${v.verdict} by the kernel enforcer (rule ${v.ruleId} not in the current policy)`,
+    };
   }
 
   private oracleEvent(ev: MonitorEvent): OracleEvent {
@@ -221,7 +268,12 @@ export class EventPipeline {
       case "file":
         return { ...base, path: ev.path ?? "", source: ev.processName, write: !!ev.write };
       case "network":
-        return { ...base, source: ev.processName, ...(ev.protocol ? { protocol: ev.protocol } : {}), ...(ev.sockType ? { sockType: ev.sockType } : {}) };
+        return {
+          ...base,
+          source: ev.processName,
+          ...(ev.protocol ? { protocol: ev.protocol } : {}),
+          ...(ev.sockType ? { sockType: ev.sockType } : {}),
+        };
       case "capability":
         return { ...base, source: ev.processName, ...(ev.capability ? { capability: ev.capability } : {}) };
     }

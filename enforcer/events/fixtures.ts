@@ -56,10 +56,20 @@ export function hostEvent(over: Partial<SecurityEvent> = {}): SecurityEvent {
   return { ...ev, identity: { clusterName: "default", hostName: "node-1", nodeId: "node-1-id" }, ...over };
 }
 
-export function processRule(name: string, action: ProcessRule["action"], over: Partial<ProcessRule> = {}, kind: PolicyKind = "KubeArmorPolicy"): ProcessRule {
+export function processRule(
+  name: string,
+  action: ProcessRule["action"],
+  over: Partial<ProcessRule> = {},
+  kind: PolicyKind = "KubeArmorPolicy",
+): ProcessRule {
   return {
     category: "process",
-    origin: { kind, name, namespace: kind === "KubeArmorPolicy" ? "multiubuntu" : undefined, path: "spec.process.matchPaths[0]" },
+    origin: {
+      kind,
+      name,
+      namespace: kind === "KubeArmorPolicy" ? "multiubuntu" : undefined,
+      path: "spec.process.matchPaths[0]",
+    },
     severity: 5,
     tags: [],
     message: "",
@@ -87,10 +97,19 @@ export function fileRule(name: string, action: FileRule["action"], over: Partial
   };
 }
 
-export function networkRule(name: string, action: NetworkRule["action"], over: Partial<NetworkRule> = {}): NetworkRule {
+export function networkRule(
+  name: string,
+  action: NetworkRule["action"],
+  over: Partial<NetworkRule> = {},
+): NetworkRule {
   return {
     category: "network",
-    origin: { kind: "KubeArmorPolicy", name, namespace: "multiubuntu", path: "spec.network.matchProtocols[0]" },
+    origin: {
+      kind: "KubeArmorPolicy",
+      name,
+      namespace: "multiubuntu",
+      path: "spec.network.matchProtocols[0]",
+    },
     severity: 5,
     tags: [],
     message: "",
@@ -105,7 +124,14 @@ export function ruleDecision(rule: Decision["rule"] & object, verdict = rule.act
   return { verdict, rule, reason: `${verdict} by ${rule.origin.name} ${rule.origin.path}` };
 }
 
-export function postureDecision(category: "file" | "network" | "capabilities", posture: "audit" | "block"): Decision {
+export function postureDecision(
+  category: "file" | "network" | "capabilities",
+  posture: "audit" | "block",
+): Decision {
   const verdict = posture === "block" ? "Block" : "Audit";
-  return { verdict, defaultPosture: category, reason: `${verdict} by default ${category} posture (allow-list)` };
+  return {
+    verdict,
+    defaultPosture: category,
+    reason: `${verdict} by default ${category} posture (allow-list)`,
+  };
 }

@@ -76,7 +76,8 @@ export function parseEventData(...texts: string[]): Record<string, string> {
       let end = i;
       while (end < n && text.charCodeAt(end) !== 32 && text.charCodeAt(end) !== 9) end++;
       const eq = text.indexOf("=", i);
-      if (eq > i && eq < end) out[text.charAt(i).toUpperCase() + text.slice(i + 1, eq)] = text.slice(eq + 1, end);
+      if (eq > i && eq < end)
+        out[text.charAt(i).toUpperCase() + text.slice(i + 1, eq)] = text.slice(eq + 1, end);
       i = end;
     }
   }
@@ -131,7 +132,8 @@ function commonFields(ev: SecurityEvent): Alert & Log {
     UserName: p.userName ?? "",
   };
   if (c?.owner) out.Owner = { Ref: c.owner.kind, Name: c.owner.name, Namespace: c.owner.namespace };
-  if (p.execId || p.executableName) out.ExecEvent = { ExecID: p.execId ?? "", ExecutableName: p.executableName ?? "" };
+  if (p.execId || p.executableName)
+    out.ExecEvent = { ExecID: p.execId ?? "", ExecutableName: p.executableName ?? "" };
   return out;
 }
 
@@ -178,7 +180,11 @@ export function labelEvent(ev: SecurityEvent, ctx: LabelContext): Labelled {
   if (ev.policyState === "disabled") return telemetry(ev, "policies disabled for this workload");
   const action = alertAction(ev);
   if (action === "drop") return { kind: "none", why: "Allow + Passed is not emitted" };
-  if (action === null) return telemetry(ev, ev.decision ? `${ev.decision.verdict} verdict with result ${ev.result}` : "no policy decision");
+  if (action === null)
+    return telemetry(
+      ev,
+      ev.decision ? `${ev.decision.verdict} verdict with result ${ev.result}` : "no policy decision",
+    );
 
   // BPF-LSM dedup (KubeArmor feeder.go PushLog): the LSM emits its own Block and DefaultPosture
   // alerts, and in Rampart its own audits as well, so the monitor's copy is demoted to telemetry.
@@ -195,7 +201,9 @@ export function labelEvent(ev: SecurityEvent, ctx: LabelContext): Labelled {
   const rule = d.rule;
   const tags = posture || !rule ? [] : rule.tags;
   const enforcer: EnforcerName | "eBPF Monitor" =
-    ev.enforcer === "eBPF Monitor" && action === "Block" && ctx.activeEnforcer !== "none" ? ctx.activeEnforcer : ev.enforcer;
+    ev.enforcer === "eBPF Monitor" && action === "Block" && ctx.activeEnforcer !== "none"
+      ? ctx.activeEnforcer
+      : ev.enforcer;
   const alert: Alert = commonFields(ev);
   alert.PolicyName = posture ? "DefaultPosture" : rule!.origin.name;
   alert.Severity = posture ? "" : String(rule!.severity);

@@ -12,8 +12,12 @@ function clock(start = 1_700_000_000_000) {
   return c;
 }
 
-function alertFor(decision = ruleDecision(processRule("block-apt", "Block", { match: { type: "execname", name: "apt" } }))): { alert: Alert; key: ThrottleKey } {
-  const l = labelEvent(containerEvent({ decision, resource: "/usr/bin/apt", data: "syscall=SYS_EXECVE" }), { activeEnforcer: "BPFLSM" });
+function alertFor(
+  decision = ruleDecision(processRule("block-apt", "Block", { match: { type: "execname", name: "apt" } })),
+): { alert: Alert; key: ThrottleKey } {
+  const l = labelEvent(containerEvent({ decision, resource: "/usr/bin/apt", data: "syscall=SYS_EXECVE" }), {
+    activeEnforcer: "BPFLSM",
+  });
   if (l.kind !== "alert") throw new Error("fixture must be an alert");
   return { alert: l.alert, key: l.key };
 }
@@ -21,7 +25,12 @@ function alertFor(decision = ruleDecision(processRule("block-apt", "Block", { ma
 const kinds = (alerts: Alert[]) => alerts.map(a => `${a.Type}/${a.Operation}`);
 
 test("defaults are KubeArmor's: on, 10/s, 30 s, per container", () => {
-  assert.deepEqual(THROTTLE_DEFAULTS, { enabled: true, maxAlertPerSec: 10, throttleSec: 30, mode: "container" });
+  assert.deepEqual(THROTTLE_DEFAULTS, {
+    enabled: true,
+    maxAlertPerSec: 10,
+    throttleSec: 30,
+    mode: "container",
+  });
 });
 
 test("scenario 40 (container mode, max 2/s, 60 s): exactly one AlertThreshold, then nothing while throttled", () => {
@@ -29,11 +38,21 @@ test("scenario 40 (container mode, max 2/s, 60 s): exactly one AlertThreshold, t
   const th = new AlertThrottle({ maxAlertPerSec: 2, throttleSec: 60 }, c.now);
   const { alert, key } = alertFor();
   const out: Alert[] = [];
-  for (let i = 0; i < 5; i++) { out.push(...th.admit(alert, key)); c.t += 50; } // apt x5
+  for (let i = 0; i < 5; i++) {
+    out.push(...th.admit(alert, key));
+    c.t += 50;
+  } // apt x5
   c.t += 3000;
-  for (let i = 0; i < 3; i++) { out.push(...th.admit(alert, key)); c.t += 100; } // apt update
+  for (let i = 0; i < 3; i++) {
+    out.push(...th.admit(alert, key));
+    c.t += 100;
+  } // apt update
   out.push(...th.tick());
-  assert.deepEqual(kinds(out), ["MatchedPolicy/Process", "MatchedPolicy/Process", "SystemEvent/AlertThreshold"]);
+  assert.deepEqual(kinds(out), [
+    "MatchedPolicy/Process",
+    "MatchedPolicy/Process",
+    "SystemEvent/AlertThreshold",
+  ]);
   const threshold = out[2]!;
   assert.equal(threshold.MaxAlertsPerSec, 2);
   assert.equal(threshold.DroppingAlertsInterval, 60);
@@ -45,7 +64,10 @@ test("scenario 40 (container mode, max 2/s, 60 s): exactly one AlertThreshold, t
   const end = th.tick();
   assert.deepEqual(kinds(end), ["SystemEvent/AlertsDropped"]);
   assert.equal(end[0]!.EventData!.Dropped, "5");
-  assert.match(end[0]!.Message!, /^dropped 5 alerts of container multiubuntu\/ubuntu-1-deployment-5d6b975744-rrkhr\/ubuntu-1-container since \d{4}-\d\d-\d\dT/);
+  assert.match(
+    end[0]!.Message!,
+    /^dropped 5 alerts of container multiubuntu\/ubuntu-1-deployment-5d6b975744-rrkhr\/ubuntu-1-container since \d{4}-\d\d-\d\dT/,
+  );
   assert.equal(end[0]!.Data, `dropped=5 since=${end[0]!.EventData!.Since} until=${end[0]!.EventData!.Until}`);
   // Alerts flow again afterwards.
   assert.deepEqual(kinds(th.admit(alert, key)), ["MatchedPolicy/Process"]);
@@ -57,7 +79,10 @@ test("container mode: the limit is per 1 s window; spaced alerts never throttle"
   const th = new AlertThrottle({}, c.now);
   const { alert, key } = alertFor();
   let passed = 0;
-  for (let i = 0; i < 100; i++) { passed += th.admit(alert, key).length; c.t += 101; } // ~9.9/s
+  for (let i = 0; i < 100; i++) {
+    passed += th.admit(alert, key).length;
+    c.t += 101;
+  } // ~9.9/s
   assert.equal(passed, 100);
   const burst: Alert[] = [];
   c.t += 2000;
@@ -123,7 +148,10 @@ test("scenario 40 observable result also holds in rule mode", () => {
   const th = new AlertThrottle({ mode: "rule", maxAlertPerSec: 2, throttleSec: 60 }, c.now);
   const { alert, key } = alertFor();
   const out: Alert[] = [];
-  for (let i = 0; i < 5; i++) { out.push(...th.admit(alert, key)); c.t += 50; }
+  for (let i = 0; i < 5; i++) {
+    out.push(...th.admit(alert, key));
+    c.t += 50;
+  }
   c.t += 3000;
   for (let i = 0; i < 3; i++) out.push(...th.admit(alert, key));
   assert.equal(kinds(out).filter(k => k === "SystemEvent/AlertThreshold").length, 1);

@@ -34,7 +34,12 @@ export interface ThrottleConfig {
   mode: "container" | "rule";
 }
 
-export const THROTTLE_DEFAULTS: ThrottleConfig = { enabled: true, maxAlertPerSec: 10, throttleSec: 30, mode: "container" };
+export const THROTTLE_DEFAULTS: ThrottleConfig = {
+  enabled: true,
+  maxAlertPerSec: 10,
+  throttleSec: 30,
+  mode: "container",
+};
 
 export interface ThrottleStats {
   /** Alerts passed through unchanged. */
@@ -65,12 +70,22 @@ interface Bucket {
 export class AlertThrottle {
   readonly config: ThrottleConfig;
   private readonly buckets = new Map<string, Bucket>();
-  private readonly counters: Omit<ThrottleStats, "throttling"> = { passed: 0, dropped: 0, thresholds: 0, summaries: 0 };
+  private readonly counters: Omit<ThrottleStats, "throttling"> = {
+    passed: 0,
+    dropped: 0,
+    thresholds: 0,
+    summaries: 0,
+  };
 
-  constructor(config: Partial<ThrottleConfig> = {}, private readonly now: () => number = Date.now) {
+  constructor(
+    config: Partial<ThrottleConfig> = {},
+    private readonly now: () => number = Date.now,
+  ) {
     this.config = { ...THROTTLE_DEFAULTS, ...config };
-    if (!(this.config.maxAlertPerSec >= 1)) throw new Error(`throttle: maxAlertPerSec must be >= 1, got ${this.config.maxAlertPerSec}`);
-    if (!(this.config.throttleSec >= 1)) throw new Error(`throttle: throttleSec must be >= 1, got ${this.config.throttleSec}`);
+    if (!(this.config.maxAlertPerSec >= 1))
+      throw new Error(`throttle: maxAlertPerSec must be >= 1, got ${this.config.maxAlertPerSec}`);
+    if (!(this.config.throttleSec >= 1))
+      throw new Error(`throttle: throttleSec must be >= 1, got ${this.config.throttleSec}`);
   }
 
   /** Offer one alert; returns what to publish, in order (0, 1 or 2 alerts). */
@@ -184,7 +199,9 @@ export class AlertThrottle {
     const until = formatUpdatedTime(t);
     const l = b.last;
     const scope = this.config.mode === "rule" ? ` of policy ${l.PolicyName || "?"}` : "";
-    const where = l.ContainerID ? `container ${l.NamespaceName}/${l.PodName}/${l.ContainerName}` : `host ${l.HostName}`;
+    const where = l.ContainerID
+      ? `container ${l.NamespaceName}/${l.PodName}/${l.ContainerName}`
+      : `host ${l.HostName}`;
     return {
       Timestamp: epochSeconds(t),
       UpdatedTime: until,

@@ -31,13 +31,16 @@ export function readPem(path: string, what: string): Buffer {
   try {
     return readFileSync(path);
   } catch (err) {
-    throw new Error(`cannot read ${what} ${path}: ${(err as NodeJS.ErrnoException).code ?? (err as Error).message}`);
+    throw new Error(
+      `cannot read ${what} ${path}: ${(err as NodeJS.ErrnoException).code ?? (err as Error).message}`,
+    );
   }
 }
 
 function credentials(tls: ClientTls | undefined): grpc.ChannelCredentials {
   if (!tls) return grpc.credentials.createInsecure();
-  const buf = (v: Buffer | string | undefined) => (v === undefined ? null : Buffer.isBuffer(v) ? v : Buffer.from(v));
+  const buf = (v: Buffer | string | undefined) =>
+    v === undefined ? null : Buffer.isBuffer(v) ? v : Buffer.from(v);
   return grpc.credentials.createSsl(buf(tls.ca), buf(tls.key), buf(tls.cert));
 }
 
@@ -53,7 +56,11 @@ async function ready(client: grpc.Client, o: ConnectOptions): Promise<void> {
     client.waitForReady(Date.now() + timeout, err => {
       if (!err) return resolve();
       client.close();
-      reject(new Error(`cannot reach the feeder at ${o.address} within ${timeout / 1000}s${o.tls ? " (TLS)" : ""}: ${err.message}`));
+      reject(
+        new Error(
+          `cannot reach the feeder at ${o.address} within ${timeout / 1000}s${o.tls ? " (TLS)" : ""}: ${err.message}`,
+        ),
+      );
     }),
   );
 }
@@ -75,13 +82,26 @@ export async function connectHealth(o: ConnectOptions): Promise<grpc.Client> {
 }
 
 /** Open one server stream. Events arrive as decoded objects with KubeArmor's field names. */
-export function watch(client: grpc.Client, rpc: RpcName, filter: string): grpc.ClientReadableStream<Record<string, unknown>> {
-  const fn = (client as unknown as Record<string, (req: unknown) => grpc.ClientReadableStream<Record<string, unknown>>>)[rpc]!;
+export function watch(
+  client: grpc.Client,
+  rpc: RpcName,
+  filter: string,
+): grpc.ClientReadableStream<Record<string, unknown>> {
+  const fn = (
+    client as unknown as Record<string, (req: unknown) => grpc.ClientReadableStream<Record<string, unknown>>>
+  )[rpc]!;
   return fn.call(client, { Filter: filter });
 }
 
 /** The deprecated nonce echo (LogService.HealthCheck). */
 export function nonceCheck(client: grpc.Client, nonce: number): Promise<number> {
-  const fn = (client as unknown as Record<string, (req: unknown, cb: (e: grpc.ServiceError | null, r?: { Retval: number }) => void) => void>).HealthCheck!;
-  return new Promise((resolve, reject) => fn.call(client, { nonce }, (err, res) => (err ? reject(err) : resolve(res!.Retval))));
+  const fn = (
+    client as unknown as Record<
+      string,
+      (req: unknown, cb: (e: grpc.ServiceError | null, r?: { Retval: number }) => void) => void
+    >
+  ).HealthCheck!;
+  return new Promise((resolve, reject) =>
+    fn.call(client, { nonce }, (err, res) => (err ? reject(err) : resolve(res!.Retval))),
+  );
 }

@@ -13,8 +13,17 @@ import * as grpc from "@grpc/grpc-js";
 import { hostname } from "node:os";
 import { formatUpdatedTime, epochSeconds } from "../events/labeller.js";
 import {
-  ALERT_FILTERS, HEALTH_SERVICE, LOG_FILTERS, LOG_SERVICE, encodeAlert, encodeLog, encodeMessage, serverDefinition,
-  type Alert, type DaemonMessage, type Log,
+  ALERT_FILTERS,
+  HEALTH_SERVICE,
+  LOG_FILTERS,
+  LOG_SERVICE,
+  encodeAlert,
+  encodeLog,
+  encodeMessage,
+  serverDefinition,
+  type Alert,
+  type DaemonMessage,
+  type Log,
 } from "./wire.js";
 
 export const DEFAULT_FEEDER_ADDRESS = "127.0.0.1:32767";
@@ -87,7 +96,8 @@ interface Client {
 type HealthStatus = "SERVING" | "NOT_SERVING" | "SERVICE_UNKNOWN";
 
 export class Feeder {
-  private readonly opts: Required<Pick<FeederOptions, "address" | "queueSize" | "clusterName" | "hostName">> & FeederOptions;
+  private readonly opts: Required<Pick<FeederOptions, "address" | "queueSize" | "clusterName" | "hostName">> &
+    FeederOptions;
   private server: grpc.Server | undefined;
   private boundAddress = "";
   private readonly clients = new Set<Client>();
@@ -98,7 +108,10 @@ export class Feeder {
     encodeErrors: 0,
   };
   private serving = false;
-  private readonly healthWatchers = new Set<{ service: string; call: grpc.ServerWritableStream<unknown, unknown> }>();
+  private readonly healthWatchers = new Set<{
+    service: string;
+    call: grpc.ServerWritableStream<unknown, unknown>;
+  }>();
   private readonly now: () => number;
   private flushScheduled = false;
 
@@ -113,7 +126,8 @@ export class Feeder {
     if (!Number.isInteger(this.opts.queueSize) || this.opts.queueSize < 1) {
       throw new Error(`feeder: queueSize must be a positive integer, got ${String(options.queueSize)}`);
     }
-    if (options.tls?.requireClientCert && !options.tls.ca) throw new Error("feeder: mTLS (requireClientCert) needs a CA bundle (tls.ca)");
+    if (options.tls?.requireClientCert && !options.tls.ca)
+      throw new Error("feeder: mTLS (requireClientCert) needs a CA bundle (tls.ca)");
     this.now = options.now ?? Date.now;
   }
 
@@ -122,9 +136,12 @@ export class Feeder {
     if (this.server) throw new Error("feeder: already started");
     const server = new grpc.Server({ "grpc.max_concurrent_streams": 1000 });
     server.addService(serverDefinition(LOG_SERVICE), {
-      HealthCheck: (call: grpc.ServerUnaryCall<{ nonce: number }, unknown>, cb: grpc.sendUnaryData<unknown>) =>
-        cb(null, { Retval: call.request.nonce }),
-      WatchMessages: (call: grpc.ServerWritableStream<{ Filter: string }, unknown>) => this.attach("messages", call),
+      HealthCheck: (
+        call: grpc.ServerUnaryCall<{ nonce: number }, unknown>,
+        cb: grpc.sendUnaryData<unknown>,
+      ) => cb(null, { Retval: call.request.nonce }),
+      WatchMessages: (call: grpc.ServerWritableStream<{ Filter: string }, unknown>) =>
+        this.attach("messages", call),
       WatchAlerts: (call: grpc.ServerWritableStream<{ Filter: string }, unknown>) =>
         ALERT_FILTERS.includes(call.request.Filter) ? this.attach("alerts", call) : call.end(),
       WatchLogs: (call: grpc.ServerWritableStream<{ Filter: string }, unknown>) =>
@@ -133,7 +150,8 @@ export class Feeder {
     server.addService(serverDefinition(HEALTH_SERVICE), {
       Check: (call: grpc.ServerUnaryCall<{ service: string }, unknown>, cb: grpc.sendUnaryData<unknown>) => {
         const status = this.healthOf(call.request.service);
-        if (status === "SERVICE_UNKNOWN") cb({ code: grpc.status.NOT_FOUND, details: `unknown service "${call.request.service}"` });
+        if (status === "SERVICE_UNKNOWN")
+          cb({ code: grpc.status.NOT_FOUND, details: `unknown service "${call.request.service}"` });
         else cb(null, { status });
       },
       Watch: (call: grpc.ServerWritableStream<{ service: string }, unknown>) => {
@@ -148,7 +166,9 @@ export class Feeder {
     });
     const creds = this.credentials();
     const port = await new Promise<number>((resolve, reject) =>
-      server.bindAsync(this.opts.address, creds, (err, p) => (err ? reject(new Error(`feeder: cannot listen on ${this.opts.address}: ${err.message}`)) : resolve(p))),
+      server.bindAsync(this.opts.address, creds, (err, p) =>
+        err ? reject(new Error(`feeder: cannot listen on ${this.opts.address}: ${err.message}`)) : resolve(p),
+      ),
     );
     this.server = server;
     const host = this.opts.address.slice(0, this.opts.address.lastIndexOf(":"));
@@ -259,9 +279,18 @@ export class Feeder {
     // the pinned @grpc/grpc-js; without the hook every message is written on its own.
     const inner = (call as unknown as { call?: { serializeMessage?: unknown } }).call;
     const coalesce = (this.opts.coalesce ?? true) && typeof inner?.serializeMessage === "function";
-    if (coalesce) (inner as { serializeMessage: (framed: Buffer) => Buffer }).serializeMessage = framed => framed;
+    if (coalesce)
+      (inner as { serializeMessage: (framed: Buffer) => Buffer }).serializeMessage = framed => framed;
     const client: Client = {
-      kind, call, coalesce, queue: [], head: 0, blocked: false, closed: false, pendingDrops: 0, pendingSince: 0,
+      kind,
+      call,
+      coalesce,
+      queue: [],
+      head: 0,
+      blocked: false,
+      closed: false,
+      pendingDrops: 0,
+      pendingSince: 0,
       done: () => this.detach(client, false),
     };
     this.clients.add(client);
@@ -286,7 +315,9 @@ export class Feeder {
       if (queued >= this.opts.queueSize) {
         if (c.pendingDrops === 0) {
           c.pendingSince = this.now();
-          this.opts.onWarning?.(`feeder: ${kind} client ${c.call.getPeer()} is slow; dropping its events (queue ${this.opts.queueSize} full)`);
+          this.opts.onWarning?.(
+            `feeder: ${kind} client ${c.call.getPeer()} is slow; dropping its events (queue ${this.opts.queueSize} full)`,
+          );
         }
         c.pendingDrops++;
         this.counters.queueDrops[kind]++;
@@ -315,7 +346,8 @@ export class Feeder {
         let end = c.head;
         let bytes = 0;
         while (end < c.queue.length && end - c.head < 256 && bytes < 262_144) bytes += c.queue[end++]!.length;
-        const chunk = end - c.head === 1 ? c.queue[c.head]! : Buffer.concat(c.queue.slice(c.head, end), bytes);
+        const chunk =
+          end - c.head === 1 ? c.queue[c.head]! : Buffer.concat(c.queue.slice(c.head, end), bytes);
         c.head = end;
         ok = call.write(chunk);
       } else {
@@ -364,12 +396,19 @@ export class Feeder {
     let bytes: Buffer;
     if (c.kind === "alerts") {
       bytes = encodeAlert({
-        ...common, Type: "SystemEvent", Operation: "QueueOverflow", Message: text, Data: data,
+        ...common,
+        Type: "SystemEvent",
+        Operation: "QueueOverflow",
+        Message: text,
+        Data: data,
         EventData: { Dropped: String(n), Since: since, QueueSize: String(this.opts.queueSize) },
       });
     } else if (c.kind === "logs") {
       bytes = encodeLog({
-        ...common, Type: "SystemEvent", Operation: "QueueOverflow", Data: data,
+        ...common,
+        Type: "SystemEvent",
+        Operation: "QueueOverflow",
+        Data: data,
         EventData: { Dropped: String(n), Since: since, QueueSize: String(this.opts.queueSize) },
       });
     } else {

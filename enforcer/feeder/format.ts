@@ -52,15 +52,49 @@ export function karmorJson(event: Record<string, unknown>, kind: Kind, pretty = 
 
 /** Proto field name → KubeArmor types.Log JSON name (kubearmor-compat §13). */
 export const DAEMON_JSON_NAMES: Record<string, string> = {
-  Timestamp: "timestamp", UpdatedTime: "updatedTime", ClusterName: "clusterName", HostName: "hostName",
-  NodeID: "nodeID", UserName: "username", NamespaceName: "namespaceName", Owner: "owner", PodName: "podName",
-  Labels: "labels", ContainerID: "containerID", ContainerName: "containerName", ContainerImage: "containerImage",
-  HostPPID: "hostPPid", HostPID: "hostPid", PPID: "ppid", PID: "pid", UID: "uid", ExecEvent: "execEvent",
-  ParentProcessName: "parentProcessName", ProcessName: "processName", Enforcer: "enforcer", PolicyName: "policyName",
-  KubeArmorVersion: "kubeArmorVersion", Severity: "severity", Tags: "tags", ATags: "atags", Message: "message",
-  Type: "type", Source: "source", Operation: "operation", Resource: "resource", Cwd: "cwd", TTY: "tty", Data: "data",
-  EventData: "eventData", ProcessHash: "processHash", ParentHash: "parentHash", ResourceHash: "resourceHash",
-  HashAlgo: "hashAlgo", Action: "action", Result: "result", MaxAlertsPerSec: "MaxAlertsPerSec",
+  Timestamp: "timestamp",
+  UpdatedTime: "updatedTime",
+  ClusterName: "clusterName",
+  HostName: "hostName",
+  NodeID: "nodeID",
+  UserName: "username",
+  NamespaceName: "namespaceName",
+  Owner: "owner",
+  PodName: "podName",
+  Labels: "labels",
+  ContainerID: "containerID",
+  ContainerName: "containerName",
+  ContainerImage: "containerImage",
+  HostPPID: "hostPPid",
+  HostPID: "hostPid",
+  PPID: "ppid",
+  PID: "pid",
+  UID: "uid",
+  ExecEvent: "execEvent",
+  ParentProcessName: "parentProcessName",
+  ProcessName: "processName",
+  Enforcer: "enforcer",
+  PolicyName: "policyName",
+  KubeArmorVersion: "kubeArmorVersion",
+  Severity: "severity",
+  Tags: "tags",
+  ATags: "atags",
+  Message: "message",
+  Type: "type",
+  Source: "source",
+  Operation: "operation",
+  Resource: "resource",
+  Cwd: "cwd",
+  TTY: "tty",
+  Data: "data",
+  EventData: "eventData",
+  ProcessHash: "processHash",
+  ParentHash: "parentHash",
+  ResourceHash: "resourceHash",
+  HashAlgo: "hashAlgo",
+  Action: "action",
+  Result: "result",
+  MaxAlertsPerSec: "MaxAlertsPerSec",
   DroppingAlertsInterval: "DroppingAlertsInterval",
 };
 
@@ -83,13 +117,33 @@ export function daemonObject(event: Record<string, unknown>, kind: Kind): Record
 
 /** karmor's fixed key order for text output (after the header); other keys follow, sorted. */
 const TEXT_KEYS = [
-  "ClusterName", "HostName", "NamespaceName", "PodName", "Labels", "ContainerName", "ContainerID", "ContainerImage",
-  "Type", "PolicyName", "Severity", "Message", "Source", "Resource", "Operation", "Action", "Data", "Enforcer", "Result",
+  "ClusterName",
+  "HostName",
+  "NamespaceName",
+  "PodName",
+  "Labels",
+  "ContainerName",
+  "ContainerID",
+  "ContainerImage",
+  "Type",
+  "PolicyName",
+  "Severity",
+  "Message",
+  "Source",
+  "Resource",
+  "Operation",
+  "Action",
+  "Data",
+  "Enforcer",
+  "Result",
 ];
 
 function render(v: unknown): string {
   if (Array.isArray(v)) return v.join(",");
-  if (v && typeof v === "object") return Object.entries(v as Record<string, unknown>).map(([k, x]) => `${k}=${String(x)}`).join(" ");
+  if (v && typeof v === "object")
+    return Object.entries(v as Record<string, unknown>)
+      .map(([k, x]) => `${k}=${String(x)}`)
+      .join(" ");
   return String(v);
 }
 
@@ -97,13 +151,17 @@ export function textBlock(event: Record<string, unknown>, kind: Kind): string {
   const obj = karmorObject(event, kind);
   const time = typeof obj.UpdatedTime === "string" ? obj.UpdatedTime.replace("T", " ").replace("Z", "") : "";
   const lines = [time ? `== ${kind} / ${time} ==` : `== ${kind} ==`];
-  const rest = Object.keys(obj).filter(k => !TEXT_KEYS.includes(k) && k !== "UpdatedTime" && k !== "Timestamp").sort();
+  const rest = Object.keys(obj)
+    .filter(k => !TEXT_KEYS.includes(k) && k !== "UpdatedTime" && k !== "Timestamp")
+    .sort();
   for (const k of [...TEXT_KEYS, ...rest]) if (k in obj) lines.push(`${k}: ${render(obj[k])}`);
   return lines.join("\n") + "\n";
 }
 
 /** karmor's one-line rendering of a daemon message. */
 export function messageLine(msg: Record<string, unknown>): string {
-  const time = String(msg.UpdatedTime ?? "").replace("T", " ").replace("Z", "");
+  const time = String(msg.UpdatedTime ?? "")
+    .replace("T", " ")
+    .replace("Z", "");
   return `${time}  ${String(msg.ClusterName ?? "")}  ${String(msg.HostName ?? "")}  [${String(msg.Level ?? "")}]  ${String(msg.Message ?? "")}\n`;
 }

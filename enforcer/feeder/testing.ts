@@ -30,13 +30,68 @@ function openssl(args: string[], cwd: string): void {
 export function makePki(): TestPki {
   const dir = mkdtempSync(join(tmpdir(), "rampart-feeder-pki-"));
   const ec = ["-newkey", "ec", "-pkeyopt", "ec_paramgen_curve:prime256v1", "-nodes"];
-  openssl(["req", "-x509", ...ec, "-keyout", "ca.key", "-out", "ca.crt", "-days", "2", "-subj", "/CN=rampart-test-ca"], dir);
-  openssl(["req", "-x509", ...ec, "-keyout", "other.key", "-out", "other.crt", "-days", "2", "-subj", "/CN=other-ca"], dir);
-  writeFileSync(join(dir, "server.ext"), "subjectAltName=IP:127.0.0.1,DNS:localhost\nextendedKeyUsage=serverAuth\n");
+  openssl(
+    [
+      "req",
+      "-x509",
+      ...ec,
+      "-keyout",
+      "ca.key",
+      "-out",
+      "ca.crt",
+      "-days",
+      "2",
+      "-subj",
+      "/CN=rampart-test-ca",
+    ],
+    dir,
+  );
+  openssl(
+    [
+      "req",
+      "-x509",
+      ...ec,
+      "-keyout",
+      "other.key",
+      "-out",
+      "other.crt",
+      "-days",
+      "2",
+      "-subj",
+      "/CN=other-ca",
+    ],
+    dir,
+  );
+  writeFileSync(
+    join(dir, "server.ext"),
+    "subjectAltName=IP:127.0.0.1,DNS:localhost\nextendedKeyUsage=serverAuth\n",
+  );
   writeFileSync(join(dir, "client.ext"), "extendedKeyUsage=clientAuth\n");
   for (const who of ["server", "client"]) {
-    openssl(["req", ...ec, "-keyout", `${who}.key`, "-out", `${who}.csr`, "-subj", `/CN=rampart-test-${who}`], dir);
-    openssl(["x509", "-req", "-in", `${who}.csr`, "-CA", "ca.crt", "-CAkey", "ca.key", "-CAcreateserial", "-out", `${who}.crt`, "-days", "2", "-extfile", `${who}.ext`], dir);
+    openssl(
+      ["req", ...ec, "-keyout", `${who}.key`, "-out", `${who}.csr`, "-subj", `/CN=rampart-test-${who}`],
+      dir,
+    );
+    openssl(
+      [
+        "x509",
+        "-req",
+        "-in",
+        `${who}.csr`,
+        "-CA",
+        "ca.crt",
+        "-CAkey",
+        "ca.key",
+        "-CAcreateserial",
+        "-out",
+        `${who}.crt`,
+        "-days",
+        "2",
+        "-extfile",
+        `${who}.ext`,
+      ],
+      dir,
+    );
   }
   const r = (f: string) => readFileSync(join(dir, f));
   return {

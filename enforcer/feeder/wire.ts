@@ -182,12 +182,17 @@ export function healthClient(): grpc.ServiceClientConstructor {
  * Service definitions for the server whose response serializers accept an already-encoded
  * Buffer: the feeder encodes each event once and writes the same bytes to every client.
  */
-export function serverDefinition(service: "feeder.LogService" | "grpc.health.v1.Health"): grpc.ServiceDefinition {
+export function serverDefinition(
+  service: "feeder.LogService" | "grpc.health.v1.Health",
+): grpc.ServiceDefinition {
   const base = lookup(grpcPackage(), service).service;
   const out: Record<string, grpc.MethodDefinition<unknown, unknown>> = {};
   for (const [name, method] of Object.entries(base)) {
     const encode = method.responseSerialize;
-    out[name] = { ...method, responseSerialize: (value: unknown) => (Buffer.isBuffer(value) ? value : encode(value)) };
+    out[name] = {
+      ...method,
+      responseSerialize: (value: unknown) => (Buffer.isBuffer(value) ? value : encode(value)),
+    };
   }
   return out as grpc.ServiceDefinition;
 }

@@ -52,7 +52,10 @@ export class CriRuntime implements ContainerRuntime {
   constructor(readonly client: CriClient) {}
 
   async list(): Promise<ContainerIdentity[]> {
-    const [sandboxes, containers] = await Promise.all([this.client.listPodSandboxes(), this.client.listContainers()]);
+    const [sandboxes, containers] = await Promise.all([
+      this.client.listPodSandboxes(),
+      this.client.listContainers(),
+    ]);
     const byId = new Map(sandboxes.map(s => [s.id, s]));
     const out: ContainerIdentity[] = [];
     const live = new Set<string>();

@@ -39,14 +39,25 @@ export interface CriContainerStatus {
   info: Record<string, string>;
 }
 
-type Unary = (req: object, meta: grpc.Metadata, opts: grpc.CallOptions, cb: (err: grpc.ServiceError | null, res: unknown) => void) => void;
+type Unary = (
+  req: object,
+  meta: grpc.Metadata,
+  opts: grpc.CallOptions,
+  cb: (err: grpc.ServiceError | null, res: unknown) => void,
+) => void;
 
 let definition: grpc.GrpcObject | undefined;
 function runtimeServiceCtor(): grpc.ServiceClientConstructor {
   if (!definition) {
     const root = new protobuf.Root();
     protobuf.parse(CRI_PROTO, root, { keepCase: true });
-    const pkg = protoLoader.fromJSON(root.toJSON(), { keepCase: true, longs: String, enums: String, defaults: true, oneofs: true });
+    const pkg = protoLoader.fromJSON(root.toJSON(), {
+      keepCase: true,
+      longs: String,
+      enums: String,
+      defaults: true,
+      oneofs: true,
+    });
     definition = grpc.loadPackageDefinition(pkg);
   }
   const runtime = (definition["runtime"] as grpc.GrpcObject)["v1"] as grpc.GrpcObject;
@@ -57,7 +68,10 @@ export class CriClient {
   private readonly client: grpc.Client;
   readonly endpoint: string;
 
-  constructor(socket: string = DEFAULT_CONTAINERD_SOCKET, private readonly timeoutMs = 10_000) {
+  constructor(
+    socket: string = DEFAULT_CONTAINERD_SOCKET,
+    private readonly timeoutMs = 10_000,
+  ) {
     this.endpoint = socket.startsWith("unix:") ? socket : `unix://${socket}`;
     const Ctor = runtimeServiceCtor();
     this.client = new Ctor(this.endpoint, grpc.credentials.createInsecure(), {
@@ -69,10 +83,16 @@ export class CriClient {
     const fn = (this.client as unknown as Record<string, Unary>)[method];
     if (!fn) return Promise.reject(new Error(`CRI: no method ${method}`));
     return new Promise((resolve, reject) => {
-      fn.call(this.client, req, new grpc.Metadata(), { deadline: Date.now() + this.timeoutMs }, (err, res) => {
-        if (err) reject(new Error(`CRI ${method} on ${this.endpoint}: ${err.details || err.message}`));
-        else resolve(res as T);
-      });
+      fn.call(
+        this.client,
+        req,
+        new grpc.Metadata(),
+        { deadline: Date.now() + this.timeoutMs },
+        (err, res) => {
+          if (err) reject(new Error(`CRI ${method} on ${this.endpoint}: ${err.details || err.message}`));
+          else resolve(res as T);
+        },
+      );
     });
   }
 

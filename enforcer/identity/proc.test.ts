@@ -10,7 +10,10 @@ const ID = "3f1c2b0a9e8d7c6b5a4f3e2d1c0b9a8f7e6d5c4b3a2f1e0d9c8b7a6f5e4d3c2b";
 
 test("container ids from the cgroup path layouts of cgroupfs, systemd, docker", () => {
   assert.equal(containerIdFromCgroupPath(`/kubepods/besteffort/pod1234/${ID}`), ID);
-  assert.equal(containerIdFromCgroupPath(`/kubepods.slice/kubepods-pod1.slice/cri-containerd-${ID}.scope`), ID);
+  assert.equal(
+    containerIdFromCgroupPath(`/kubepods.slice/kubepods-pod1.slice/cri-containerd-${ID}.scope`),
+    ID,
+  );
   assert.equal(containerIdFromCgroupPath(`/system.slice/docker-${ID}.scope`), ID);
   assert.equal(containerIdFromCgroupPath("/user.slice/session-1.scope"), undefined);
   assert.equal(containerIdFromCgroupPath("/"), undefined);
@@ -24,15 +27,20 @@ test("/proc/<pid>/cgroup on a hybrid host: v2 line and v1 controllers", () => {
 });
 
 test("cgroup2 mount point from mountinfo (pure v2 and hybrid)", () => {
-  assert.equal(cgroupV2Mount("30 25 0:26 / /sys/fs/cgroup rw,nosuid - cgroup2 cgroup2 rw\n"), "/sys/fs/cgroup");
   assert.equal(
-    cgroupV2Mount("31 25 0:27 / /sys/fs/cgroup/memory rw - cgroup cgroup rw,memory\n32 25 0:28 / /sys/fs/cgroup/unified rw - cgroup2 cgroup2 rw\n"),
+    cgroupV2Mount("30 25 0:26 / /sys/fs/cgroup rw,nosuid - cgroup2 cgroup2 rw\n"),
+    "/sys/fs/cgroup",
+  );
+  assert.equal(
+    cgroupV2Mount(
+      "31 25 0:27 / /sys/fs/cgroup/memory rw - cgroup cgroup rw,memory\n32 25 0:28 / /sys/fs/cgroup/unified rw - cgroup2 cgroup2 rw\n",
+    ),
     "/sys/fs/cgroup/unified",
   );
   assert.equal(cgroupV2Mount("31 25 0:27 / /sys/fs/cgroup/memory rw - cgroup cgroup rw,memory\n"), null);
 });
 
-test("this process: cgroup id is the inode of its cgroup v2 directory; namespaces match /proc", (t) => {
+test("this process: cgroup id is the inode of its cgroup v2 directory; namespaces match /proc", t => {
   const mount = cgroupV2Mount();
   if (!mount) return t.skip("no cgroup2 mount on this machine");
   const me = procIdentity(process.pid)!;
@@ -44,5 +52,9 @@ test("this process: cgroup id is the inode of its cgroup v2 directory; namespace
 });
 
 test("the embedded CRI proto matches proto/cri/api.proto", () => {
-  assert.equal(readFileSync(join(__dirname, "cri-proto.ts"), "utf8"), renderCriProtoModule(), "run: node --import tsx enforcer/identity/gen-cri-proto.ts");
+  assert.equal(
+    readFileSync(join(__dirname, "cri-proto.ts"), "utf8"),
+    renderCriProtoModule(),
+    "run: node --import tsx enforcer/identity/gen-cri-proto.ts",
+  );
 });

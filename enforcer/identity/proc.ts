@@ -116,7 +116,13 @@ export function procIdentity(pid: number, procRoot = "/proc"): ProcIdentity | un
 }
 
 /** Basic process facts for alert enrichment. */
-export function procInfo(pid: number): { comm?: string; exe?: string; ppid?: number; uid?: number; cwd?: string } {
+export function procInfo(pid: number): {
+  comm?: string;
+  exe?: string;
+  ppid?: number;
+  uid?: number;
+  cwd?: string;
+} {
   const out: { comm?: string; exe?: string; ppid?: number; uid?: number; cwd?: string } = {};
   try {
     const status = readFileSync(`/proc/${pid}/status`, "utf8");

@@ -71,6 +71,9 @@ test("listen addresses: HOST:PORT, :PORT, [v6]:PORT; bad ones are one-line error
   assert.throws(() => parseListenAddress("h:70000"), /--metrics: expected/);
   const a = await startMetricsServer("127.0.0.1:0", new RampartMetrics({ processMetrics: false }));
   const port = a.address.split(":").at(-1);
-  await assert.rejects(startMetricsServer(`127.0.0.1:${port}`, new RampartMetrics({ processMetrics: false })), /--metrics: cannot listen on 127\.0\.0\.1:\d+: .*EADDRINUSE/);
+  await assert.rejects(
+    startMetricsServer(`127.0.0.1:${port}`, new RampartMetrics({ processMetrics: false })),
+    /--metrics: cannot listen on 127\.0\.0\.1:\d+: .*EADDRINUSE/,
+  );
   await a.close();
 });

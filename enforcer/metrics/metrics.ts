@@ -50,24 +50,65 @@ export class RampartMetrics {
   constructor(options: MetricsOptions = {}) {
     const p = options.prefix ?? "rampart_";
     const registers = [this.registry];
-    this.events = new Counter({ name: `${p}events_total`, help: "Kernel events decoded", labelNames: ["operation", "enforcer"], registers });
-    this.alerts = new Counter({ name: `${p}alerts_total`, help: "Alerts published to the feeder", labelNames: ["type", "action"], registers });
+    this.events = new Counter({
+      name: `${p}events_total`,
+      help: "Kernel events decoded",
+      labelNames: ["operation", "enforcer"],
+      registers,
+    });
+    this.alerts = new Counter({
+      name: `${p}alerts_total`,
+      help: "Alerts published to the feeder",
+      labelNames: ["type", "action"],
+      registers,
+    });
     this.reconcileDuration = new Histogram({
-      name: `${p}reconcile_duration_seconds`, help: "Duration of reconcile passes", labelNames: ["result"], registers,
+      name: `${p}reconcile_duration_seconds`,
+      help: "Duration of reconcile passes",
+      labelNames: ["result"],
+      registers,
       buckets: [0.001, 0.005, 0.01, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10],
     });
-    this.reconcileErrors = new Counter({ name: `${p}reconcile_errors_total`, help: "Reconcile failures by stage", labelNames: ["stage"], registers });
-    this.mapEntries = new Gauge({ name: `${p}bpf_map_entries`, help: "Entries in each BPF map", labelNames: ["map"], registers });
-    this.mapCapacity = new Gauge({ name: `${p}bpf_map_capacity`, help: "max_entries of each BPF map", labelNames: ["map"], registers });
-    this.enforcerErrors = new Counter({ name: `${p}enforcer_errors_total`, help: "Errors returned by an enforcer backend", labelNames: ["enforcer"], registers });
-    this.policiesApplied = new Gauge({ name: `${p}policies_applied`, help: "Effective policies applied", labelNames: ["target"], registers });
+    this.reconcileErrors = new Counter({
+      name: `${p}reconcile_errors_total`,
+      help: "Reconcile failures by stage",
+      labelNames: ["stage"],
+      registers,
+    });
+    this.mapEntries = new Gauge({
+      name: `${p}bpf_map_entries`,
+      help: "Entries in each BPF map",
+      labelNames: ["map"],
+      registers,
+    });
+    this.mapCapacity = new Gauge({
+      name: `${p}bpf_map_capacity`,
+      help: "max_entries of each BPF map",
+      labelNames: ["map"],
+      registers,
+    });
+    this.enforcerErrors = new Counter({
+      name: `${p}enforcer_errors_total`,
+      help: "Errors returned by an enforcer backend",
+      labelNames: ["enforcer"],
+      registers,
+    });
+    this.policiesApplied = new Gauge({
+      name: `${p}policies_applied`,
+      help: "Effective policies applied",
+      labelNames: ["target"],
+      registers,
+    });
 
     // collect() runs with `this` bound to the metric, so the sources are reached through closures.
     const readFeeder = (): FeederStats | undefined => this.feeder?.();
     const readThrottle = (): ThrottleStats | undefined => this.throttle?.();
     const ownDrops = (): Map<DropCause, number> => new Map(this.drops);
     new Counter({
-      name: `${p}drops_total`, help: "Events or alerts that did not reach consumers, by cause", labelNames: ["cause"], registers,
+      name: `${p}drops_total`,
+      help: "Events or alerts that did not reach consumers, by cause",
+      labelNames: ["cause"],
+      registers,
       collect() {
         this.reset();
         const totals = ownDrops();
@@ -82,7 +123,10 @@ export class RampartMetrics {
       },
     });
     new Gauge({
-      name: `${p}feeder_clients`, help: "Connected alert-stream clients per RPC", labelNames: ["stream"], registers,
+      name: `${p}feeder_clients`,
+      help: "Connected alert-stream clients per RPC",
+      labelNames: ["stream"],
+      registers,
       collect() {
         this.reset();
         const f = readFeeder();
@@ -90,7 +134,10 @@ export class RampartMetrics {
       },
     });
     new Counter({
-      name: `${p}feeder_published_total`, help: "Events handed to the feeder per stream", labelNames: ["stream"], registers,
+      name: `${p}feeder_published_total`,
+      help: "Events handed to the feeder per stream",
+      labelNames: ["stream"],
+      registers,
       collect() {
         this.reset();
         const f = readFeeder();
@@ -98,7 +145,10 @@ export class RampartMetrics {
       },
     });
     new Counter({
-      name: `${p}feeder_queue_drops_total`, help: "Events dropped from full client queues per stream (each reported to the client)", labelNames: ["stream"], registers,
+      name: `${p}feeder_queue_drops_total`,
+      help: "Events dropped from full client queues per stream (each reported to the client)",
+      labelNames: ["stream"],
+      registers,
       collect() {
         this.reset();
         const f = readFeeder();
@@ -106,14 +156,18 @@ export class RampartMetrics {
       },
     });
     new Gauge({
-      name: `${p}alert_throttling`, help: "Alert buckets throttled right now", registers,
+      name: `${p}alert_throttling`,
+      help: "Alert buckets throttled right now",
+      registers,
       collect() {
         const t = readThrottle();
         this.set(t ? t.throttling : 0);
       },
     });
     new Counter({
-      name: `${p}alert_thresholds_total`, help: "AlertThreshold events emitted", registers,
+      name: `${p}alert_thresholds_total`,
+      help: "AlertThreshold events emitted",
+      registers,
       collect() {
         this.reset();
         const t = readThrottle();
@@ -166,7 +220,10 @@ export function parseListenAddress(addr: string): { host: string; port: number }
 }
 
 /** Serve GET /metrics (Prometheus text format) and GET /healthz on `addr`. */
-export async function startMetricsServer(addr: string, metrics: RampartMetrics = getMetrics()): Promise<MetricsServer> {
+export async function startMetricsServer(
+  addr: string,
+  metrics: RampartMetrics = getMetrics(),
+): Promise<MetricsServer> {
   const { host, port } = parseListenAddress(addr);
   const server: Server = createServer((req, res) => {
     const path = (req.url ?? "/").split("?")[0];
@@ -175,7 +232,10 @@ export async function startMetricsServer(addr: string, metrics: RampartMetrics =
     } else if (path === "/metrics") {
       metrics.text().then(
         body => res.writeHead(200, { "content-type": metrics.registry.contentType }).end(body),
-        (err: Error) => res.writeHead(500, { "content-type": "text/plain" }).end(`metrics collection failed: ${err.message}\n`),
+        (err: Error) =>
+          res
+            .writeHead(500, { "content-type": "text/plain" })
+            .end(`metrics collection failed: ${err.message}\n`),
       );
     } else if (path === "/healthz") {
       res.writeHead(200, { "content-type": "text/plain" }).end("ok\n");
@@ -188,12 +248,16 @@ export async function startMetricsServer(addr: string, metrics: RampartMetrics =
     server.listen(port, host, () => resolve());
   });
   const bound = server.address();
-  const actual = typeof bound === "object" && bound ? `${bound.family === "IPv6" ? `[${bound.address}]` : bound.address}:${bound.port}` : addr;
+  const actual =
+    typeof bound === "object" && bound
+      ? `${bound.family === "IPv6" ? `[${bound.address}]` : bound.address}:${bound.port}`
+      : addr;
   return {
     address: actual,
-    close: () => new Promise<void>(resolve => {
-      server.close(() => resolve());
-      server.closeAllConnections();
-    }),
+    close: () =>
+      new Promise<void>(resolve => {
+        server.close(() => resolve());
+        server.closeAllConnections();
+      }),
   };
 }

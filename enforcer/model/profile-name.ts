@@ -12,7 +12,10 @@ export const PROFILE_PREFIX = "rampart";
 export const MAX_PROFILE_NAME = 200;
 
 function clean(part: string): string {
-  return part.toLowerCase().replace(/[^a-z0-9._-]+/g, "_").replace(/^[._-]+/, "");
+  return part
+    .toLowerCase()
+    .replace(/[^a-z0-9._-]+/g, "_")
+    .replace(/^[._-]+/, "");
 }
 
 /** `rampart-<namespace>-<owner>-<container>`, sanitised; stable for the same inputs. */

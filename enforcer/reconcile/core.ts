@@ -7,7 +7,15 @@
 import type { EffectivePolicy } from "../model/types.js";
 import type { Backend } from "../backends/types.js";
 import { CompileError } from "../backends/types.js";
-import type { Applied, ApplyOutcome, Artifact, PolicyModel, PolicyResult, World, WorkloadInput } from "./types.js";
+import type {
+  Applied,
+  ApplyOutcome,
+  Artifact,
+  PolicyModel,
+  PolicyResult,
+  World,
+  WorkloadInput,
+} from "./types.js";
 
 export interface WorkloadState {
   workload: WorkloadInput;
@@ -118,7 +126,9 @@ export function collectResults(
         reason = `${reason}; workload is ${st.effective.state}: rules are audited, not enforced`;
       }
       results.push({
-        policy: p.namespace ? { kind: p.kind, name: p.name, namespace: p.namespace } : { kind: p.kind, name: p.name },
+        policy: p.namespace
+          ? { kind: p.kind, name: p.name, namespace: p.namespace }
+          : { kind: p.kind, name: p.name },
         workload: id,
         node,
         backend,

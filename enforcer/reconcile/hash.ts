@@ -7,7 +7,11 @@ export function canonicalJson(value: unknown): string {
     if (typeof v === "bigint") return `${v.toString()}n`;
     if (v && typeof v === "object" && !Array.isArray(v) && !(v instanceof Uint8Array)) {
       const o = v as Record<string, unknown>;
-      return Object.fromEntries(Object.keys(o).sort().map(k => [k, o[k]]));
+      return Object.fromEntries(
+        Object.keys(o)
+          .sort()
+          .map(k => [k, o[k]]),
+      );
     }
     return v;
   });

@@ -8,17 +8,38 @@ import { Reconciler } from "./loop.js";
 import { RecordingBackend, ScriptedSource } from "./testing.js";
 import type { PolicyResult, World, WorkloadInput } from "./types.js";
 
-function policy(name: string, matchLabels: Record<string, string>, paths: string[], kind: NormalizedPolicy["kind"] = "KubeArmorPolicy"): NormalizedPolicy {
+function policy(
+  name: string,
+  matchLabels: Record<string, string>,
+  paths: string[],
+  kind: NormalizedPolicy["kind"] = "KubeArmorPolicy",
+): NormalizedPolicy {
   const rules: ProcessRule[] = paths.map((p, i) => ({
     category: "process",
-    origin: { kind, name, namespace: kind === "KubeArmorPolicy" ? "default" : undefined, path: `spec.process.matchPaths[${i}]` },
-    severity: 5, tags: [], message: "", action: "Block", fromSource: [],
-    match: { type: "path", path: p }, ownerOnly: false,
+    origin: {
+      kind,
+      name,
+      namespace: kind === "KubeArmorPolicy" ? "default" : undefined,
+      path: `spec.process.matchPaths[${i}]`,
+    },
+    severity: 5,
+    tags: [],
+    message: "",
+    action: "Block",
+    fromSource: [],
+    match: { type: "path", path: p },
+    ownerOnly: false,
   }));
   return {
-    kind, name, namespace: kind === "KubeArmorPolicy" ? "default" : undefined, action: "Block",
-    selector: { matchLabels, matchExpressions: [] }, nodeSelector: kind === "KubeArmorHostPolicy" ? { matchLabels } : undefined,
-    rules, presets: [], raw: {},
+    kind,
+    name,
+    namespace: kind === "KubeArmorPolicy" ? "default" : undefined,
+    action: "Block",
+    selector: { matchLabels, matchExpressions: [] },
+    nodeSelector: kind === "KubeArmorHostPolicy" ? { matchLabels } : undefined,
+    rules,
+    presets: [],
+    raw: {},
   };
 }
 
@@ -26,7 +47,9 @@ const model = modelPort();
 
 function pod(name: string, labels: Record<string, string>): WorkloadInput {
   return {
-    kind: "container", id: `container:default/${name}/app`, container: "app",
+    kind: "container",
+    id: `container:default/${name}/app`,
+    container: "app",
     pod: { namespace: "default", name, labels, annotations: {}, containers: [{ name: "app" }] },
     namespace: { name: "default", labels: {}, annotations: {} },
   };
@@ -40,12 +63,28 @@ function setup(w: World, backend = new RecordingBackend()) {
   const source = new ScriptedSource(w);
   const log = memoryLogger();
   const reported: PolicyResult[][] = [];
-  const r = new Reconciler({ source, backend, model, log, resyncMs: 0, debounceMs: 1, reportStatus: res => void reported.push(res) });
+  const r = new Reconciler({
+    source,
+    backend,
+    model,
+    log,
+    resyncMs: 0,
+    debounceMs: 1,
+    reportStatus: res => void reported.push(res),
+  });
   return { source, backend, log, reported, r };
 }
 
 test("first pass applies one artifact per selected workload; a second pass is a no-op", async () => {
-  const { backend, r } = setup(world([policy("deny-sleep", { app: "web" }, ["/bin/sleep"]), policy("host", { "kubearmor.io/hostname": "*" }, ["/usr/bin/nc"], "KubeArmorHostPolicy")], [pod("web-1", { app: "web" }), pod("db-1", { app: "db" })]));
+  const { backend, r } = setup(
+    world(
+      [
+        policy("deny-sleep", { app: "web" }, ["/bin/sleep"]),
+        policy("host", { "kubearmor.io/hostname": "*" }, ["/usr/bin/nc"], "KubeArmorHostPolicy"),
+      ],
+      [pod("web-1", { app: "web" }), pod("db-1", { app: "db" })],
+    ),
+  );
   await r.start();
   assert.deepEqual(backend.mutations().sort(), ["apply default-web-1-app", "apply host"]);
   backend.calls.length = 0;
@@ -55,11 +94,19 @@ test("first pass applies one artifact per selected workload; a second pass is a 
 });
 
 test("a policy change re-applies only the affected key; a deleted workload's artifact is removed", async () => {
-  const { source, backend, r } = setup(world([policy("p", { app: "web" }, ["/bin/sleep"])], [pod("web-1", { app: "web" }), pod("web-2", { app: "web" })]));
+  const { source, backend, r } = setup(
+    world(
+      [policy("p", { app: "web" }, ["/bin/sleep"])],
+      [pod("web-1", { app: "web" }), pod("web-2", { app: "web" })],
+    ),
+  );
   await r.start();
   assert.deepEqual(backend.mutations(), ["apply default-web-1-app", "apply default-web-2-app"]);
   backend.calls.length = 0;
-  source.world = world([policy("p", { app: "web" }, ["/bin/sleep"]), policy("q", { tier: "x" }, ["/bin/ls"])], [pod("web-1", { app: "web", tier: "x" }), pod("web-2", { app: "web" })]);
+  source.world = world(
+    [policy("p", { app: "web" }, ["/bin/sleep"]), policy("q", { tier: "x" }, ["/bin/ls"])],
+    [pod("web-1", { app: "web", tier: "x" }), pod("web-2", { app: "web" })],
+  );
   await r.runNow("change");
   assert.deepEqual(backend.mutations(), ["apply default-web-1-app"]);
   backend.calls.length = 0;
@@ -77,7 +124,10 @@ test("restart re-adopts what is applied and removes only stale artifacts", async
   const backend = new RecordingBackend();
   for (const [k, v] of first.backend.state) backend.state.set(k, v);
   backend.state.set("default-gone-app", "0".repeat(64));
-  const second = setup(world([policy("p", { app: "web" }, ["/bin/sleep"])], [pod("web-1", { app: "web" })]), backend);
+  const second = setup(
+    world([policy("p", { app: "web" }, ["/bin/sleep"])], [pod("web-1", { app: "web" })]),
+    backend,
+  );
   await second.r.start();
   assert.deepEqual(backend.mutations(), ["remove default-gone-app"]);
   assert.deepEqual([...backend.state.keys()], ["default-web-1-app"]);
@@ -85,7 +135,9 @@ test("restart re-adopts what is applied and removes only stale artifacts", async
 });
 
 test("source unavailable: nothing is removed and the last applied state stays", async () => {
-  const { source, backend, log, r } = setup(world([policy("p", { app: "web" }, ["/bin/sleep"])], [pod("web-1", { app: "web" })]));
+  const { source, backend, log, r } = setup(
+    world([policy("p", { app: "web" }, ["/bin/sleep"])], [pod("web-1", { app: "web" })]),
+  );
   await r.start();
   backend.calls.length = 0;
   source.world = null;
@@ -103,7 +155,10 @@ test("a burst of change events is coalesced into few passes", async () => {
   for (let i = 0; i < 50; i++) source.emit("burst");
   await new Promise(res => setTimeout(res, 20));
   await r.idle();
-  assert.ok(source.snapshots - before >= 1 && source.snapshots - before <= 2, `passes: ${source.snapshots - before}`);
+  assert.ok(
+    source.snapshots - before >= 1 && source.snapshots - before <= 2,
+    `passes: ${source.snapshots - before}`,
+  );
   await r.stop();
 });
 
@@ -111,7 +166,13 @@ test("apply failures and compile errors become Failed results with reasons; a la
   const backend = new RecordingBackend();
   backend.failKeys.add("default-web-1-app");
   backend.uncompilable.add("container:default/db-1/app");
-  const { r, reported } = setup(world([policy("p", { app: "web" }, ["/bin/sleep"]), policy("d", { app: "db" }, ["/bin/ls"])], [pod("web-1", { app: "web" }), pod("db-1", { app: "db" })]), backend);
+  const { r, reported } = setup(
+    world(
+      [policy("p", { app: "web" }, ["/bin/sleep"]), policy("d", { app: "db" }, ["/bin/ls"])],
+      [pod("web-1", { app: "web" }), pod("db-1", { app: "db" })],
+    ),
+    backend,
+  );
   await r.start();
   const res = reported.at(-1)!;
   const web = res.find(x => x.workload === "container:default/web-1/app")!;
@@ -130,7 +191,10 @@ test("apply failures and compile errors become Failed results with reasons; a la
 
 test("a backend that cannot list skips the pass instead of guessing", async () => {
   const backend = new RecordingBackend();
-  const { r, log } = setup(world([policy("p", { app: "web" }, ["/bin/sleep"])], [pod("web-1", { app: "web" })]), backend);
+  const { r, log } = setup(
+    world([policy("p", { app: "web" }, ["/bin/sleep"])], [pod("web-1", { app: "web" })]),
+    backend,
+  );
   backend.listFails = true;
   await r.start();
   assert.deepEqual(backend.mutations(), []);
@@ -139,11 +203,16 @@ test("a backend that cannot list skips the pass instead of guessing", async () =
 });
 
 test("status is reported only when results change", async () => {
-  const { r, reported } = setup(world([policy("p", { app: "web" }, ["/bin/sleep"])], [pod("web-1", { app: "web" })]));
+  const { r, reported } = setup(
+    world([policy("p", { app: "web" }, ["/bin/sleep"])], [pod("web-1", { app: "web" })]),
+  );
   await r.start();
   await r.runNow("resync");
   await r.runNow("resync");
   assert.equal(reported.length, 1);
-  assert.deepEqual(reported[0]!.map(x => [x.policy.name, x.workload, x.status]), [["p", "container:default/web-1/app", "Applied"]]);
+  assert.deepEqual(
+    reported[0]!.map(x => [x.policy.name, x.workload, x.status]),
+    [["p", "container:default/web-1/app", "Applied"]],
+  );
   await r.stop();
 });

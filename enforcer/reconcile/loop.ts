@@ -17,7 +17,8 @@ import type { ApplyOutcome, PolicyModel, PolicyResult, World, WorkloadInput } fr
 
 function errorText(err: unknown): string {
   if (err instanceof Error) return err.message;
-  if (err && typeof err === "object" && "status" in err) return `HTTP ${String((err as { status: unknown }).status)}`;
+  if (err && typeof err === "object" && "status" in err)
+    return `HTTP ${String((err as { status: unknown }).status)}`;
   return String(err);
 }
 
@@ -192,10 +193,20 @@ export class Reconciler {
         outcome = { ok: false, reason: err instanceof Error ? err.message : String(err) };
       }
       outcomes.set(artifact.key, outcome);
-      if (outcome.ok) log.info("reconcile: applied", { backend: backend.name, key: artifact.key, for: artifact.description });
+      if (outcome.ok)
+        log.info("reconcile: applied", {
+          backend: backend.name,
+          key: artifact.key,
+          for: artifact.description,
+        });
       else {
         failed++;
-        log.error("reconcile: apply failed", { backend: backend.name, key: artifact.key, for: artifact.description, reason: outcome.reason });
+        log.error("reconcile: apply failed", {
+          backend: backend.name,
+          key: artifact.key,
+          for: artifact.description,
+          reason: outcome.reason,
+        });
       }
     }
     for (const stale of p.remove) {
@@ -204,11 +215,16 @@ export class Reconciler {
         log.info("reconcile: removed stale artifact", { backend: backend.name, key: stale.key });
       } catch (err) {
         removeFailed++;
-        log.error("reconcile: remove failed", { backend: backend.name, key: stale.key, error: err instanceof Error ? err.message : String(err) });
+        log.error("reconcile: remove failed", {
+          backend: backend.name,
+          key: stale.key,
+          error: err instanceof Error ? err.message : String(err),
+        });
       }
     }
     for (const st of desired.workloads.values()) {
-      if (st.error) log.warn("reconcile: workload not applied", { workload: st.workload.id, reason: st.error });
+      if (st.error)
+        log.warn("reconcile: workload not applied", { workload: st.workload.id, reason: st.error });
     }
     // A key whose apply failed still differs from what is applied, so the next pass retries it.
     this.current = desired;
@@ -223,7 +239,18 @@ export class Reconciler {
         log.warn("reconcile: status report failed; retrying on the next pass", { error: errorText(err) });
       }
     }
-    log.debug("reconcile: pass done", { pass: n, reason, apply: p.apply.length, remove: p.remove.length, unchanged: p.unchanged.length });
-    done({ applied: p.apply.length - failed, removed: p.remove.length - removeFailed, unchanged: p.unchanged.length, failed: failed + removeFailed });
+    log.debug("reconcile: pass done", {
+      pass: n,
+      reason,
+      apply: p.apply.length,
+      remove: p.remove.length,
+      unchanged: p.unchanged.length,
+    });
+    done({
+      applied: p.apply.length - failed,
+      removed: p.remove.length - removeFailed,
+      unchanged: p.unchanged.length,
+      failed: failed + removeFailed,
+    });
   }
 }

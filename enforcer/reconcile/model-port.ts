@@ -5,7 +5,8 @@ import type { PolicyModel } from "./types.js";
 
 export function modelPort(defaults: Defaults = DEFAULTS): PolicyModel {
   return {
-    forContainer: (policies, pod, container, ns) => effectiveForContainer(policies, pod, container, ns, defaults),
+    forContainer: (policies, pod, container, ns) =>
+      effectiveForContainer(policies, pod, container, ns, defaults),
     forHost: (policies, node) => effectiveForHost(policies, node, defaults),
   };
 }

@@ -20,9 +20,13 @@ export class RecordingBackend implements Backend {
   listFails = false;
 
   compile(effective: EffectivePolicy, workload: WorkloadInput): Artifact | null {
-    if (this.uncompilable.has(workload.id)) throw new CompileError(`cannot express policy for ${workload.id}`);
+    if (this.uncompilable.has(workload.id))
+      throw new CompileError(`cannot express policy for ${workload.id}`);
     if (effective.policies.length === 0) return null;
-    const key = workload.kind === "host" ? "host" : `${workload.pod.namespace}-${workload.pod.owner?.name ?? workload.pod.name}-${workload.container}`;
+    const key =
+      workload.kind === "host"
+        ? "host"
+        : `${workload.pod.namespace}-${workload.pod.owner?.name ?? workload.pod.name}-${workload.container}`;
     const content = effective.rules.map(r => r.origin.path + ":" + ("action" in r ? r.action : ""));
     return { key, hash: contentHash(content), content, description: workload.id };
   }

@@ -60,7 +60,12 @@ export interface World {
 
 /** Pure policy resolution (the model): effective policy for one workload. */
 export interface PolicyModel {
-  forContainer(policies: NormalizedPolicy[], pod: PodInfo, container: string, ns: NamespaceInfo): EffectivePolicy;
+  forContainer(
+    policies: NormalizedPolicy[],
+    pod: PodInfo,
+    container: string,
+    ns: NamespaceInfo,
+  ): EffectivePolicy;
   forHost(policies: NormalizedPolicy[], node: NodeInfo): EffectivePolicy;
 }
 

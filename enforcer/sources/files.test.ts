@@ -39,10 +39,19 @@ test("valid files load; an invalid file is reported in one line and skipped; oth
   const log = memoryLogger();
   const src = new FileSource({ dir, node: localNode("n1"), log });
   const w = await src.snapshot();
-  assert.deepEqual(w.policies.map(p => p.name), ["one"]);
-  assert.deepEqual(w.workloads.map(x => x.id), ["host:n1"]);
+  assert.deepEqual(
+    w.policies.map(p => p.name),
+    ["one"],
+  );
+  assert.deepEqual(
+    w.workloads.map(x => x.id),
+    ["host:n1"],
+  );
   const err = log.records.find(r => r.level === "error")!;
-  assert.match(err.msg, /^policies: bad\.yaml#1 \(KubeArmorHostPolicy bad\) spec\.process\.matchPaths\[0\]\.path: /);
+  assert.match(
+    err.msg,
+    /^policies: bad\.yaml#1 \(KubeArmorHostPolicy bad\) spec\.process\.matchPaths\[0\]\.path: /,
+  );
   assert.ok(!err.msg.includes("\n"));
 });
 
@@ -52,16 +61,28 @@ test("a file that becomes invalid keeps its last good version; a deleted file's 
   writeFileSync(join(dir, "two.yaml"), hsp("two", "/usr/bin/nc"));
   const log = memoryLogger();
   const src = new FileSource({ dir, node: localNode("n1"), log });
-  assert.deepEqual((await src.snapshot()).policies.map(p => p.name), ["one", "two"]);
+  assert.deepEqual(
+    (await src.snapshot()).policies.map(p => p.name),
+    ["one", "two"],
+  );
   writeFileSync(join(dir, "one.yaml"), "kind: KubeArmorHostPolicy\nspec: [unclosed\n");
   const w = await src.snapshot();
-  assert.deepEqual(w.policies.map(p => p.name), ["one", "two"]);
+  assert.deepEqual(
+    w.policies.map(p => p.name),
+    ["one", "two"],
+  );
   assert.ok(log.records.some(r => r.level === "warn" && /keeping its last good version/.test(r.msg)));
   writeFileSync(join(dir, "one.yaml"), hsp("one", "/usr/bin/true"));
   const rules = (await src.snapshot()).policies.find(p => p.name === "one")!.rules;
-  assert.deepEqual(rules.map(r => ("match" in r && r.match.type === "path" ? r.match.path : "")), ["/usr/bin/true"]);
+  assert.deepEqual(
+    rules.map(r => ("match" in r && r.match.type === "path" ? r.match.path : "")),
+    ["/usr/bin/true"],
+  );
   unlinkSync(join(dir, "two.yaml"));
-  assert.deepEqual((await src.snapshot()).policies.map(p => p.name), ["one"]);
+  assert.deepEqual(
+    (await src.snapshot()).policies.map(p => p.name),
+    ["one"],
+  );
 });
 
 test("a missing directory makes the source unavailable (the loop then keeps what is applied)", async () => {
@@ -85,7 +106,16 @@ test("containers from the runtime become workloads; an unreachable runtime keeps
   const runtime = {
     list: async () => {
       if (!up) throw new Error("connect ENOENT /run/containerd/containerd.sock");
-      return [{ containerId: "c".repeat(64), name: "app", podName: "web-0", podNamespace: "shop", labels: { app: "web" }, cgroupId: 42n }];
+      return [
+        {
+          containerId: "c".repeat(64),
+          name: "app",
+          podName: "web-0",
+          podNamespace: "shop",
+          labels: { app: "web" },
+          cgroupId: 42n,
+        },
+      ];
     },
     close: () => undefined,
   };

@@ -50,8 +50,19 @@ export function containerWorkload(c: ContainerIdentity): WorkloadInput {
     annotations: {},
     containers: [{ name: c.name, ...(c.image ? { image: c.image } : {}) }],
   };
-  const ns: NamespaceInfo = { name: namespace, labels: { "kubernetes.io/metadata.name": namespace }, annotations: {} };
-  return { kind: "container", id: `container:${namespace}/${podName}/${c.name}`, pod, container: c.name, namespace: ns, identity: c };
+  const ns: NamespaceInfo = {
+    name: namespace,
+    labels: { "kubernetes.io/metadata.name": namespace },
+    annotations: {},
+  };
+  return {
+    kind: "container",
+    id: `container:${namespace}/${podName}/${c.name}`,
+    pod,
+    container: c.name,
+    namespace: ns,
+    identity: c,
+  };
 }
 
 export class FileSource implements Source {
@@ -76,10 +87,20 @@ export class FileSource implements Source {
 
   start(): void {
     try {
-      this.watcher = watch(this.o.dir, { recursive: true }, (_ev, name) => this.emit(`file ${name ?? "?"} changed`));
-      this.watcher.on("error", err => this.o.log.warn("policies: watch failed; relying on rescans", { dir: this.o.dir, error: err.message }));
+      this.watcher = watch(this.o.dir, { recursive: true }, (_ev, name) =>
+        this.emit(`file ${name ?? "?"} changed`),
+      );
+      this.watcher.on("error", err =>
+        this.o.log.warn("policies: watch failed; relying on rescans", {
+          dir: this.o.dir,
+          error: err.message,
+        }),
+      );
     } catch (err) {
-      this.o.log.warn("policies: cannot watch directory; relying on rescans", { dir: this.o.dir, error: (err as Error).message });
+      this.o.log.warn("policies: cannot watch directory; relying on rescans", {
+        dir: this.o.dir,
+        error: (err as Error).message,
+      });
     }
     const every = this.o.rescanMs ?? 10_000;
     if (every > 0) {
@@ -104,7 +125,10 @@ export class FileSource implements Source {
         if (this.runtimeDown) this.o.log.info("containers: runtime reachable again");
         this.runtimeDown = false;
       } catch (err) {
-        if (!this.runtimeDown) this.o.log.warn("containers: runtime unreachable; keeping the last container list", { error: (err as Error).message });
+        if (!this.runtimeDown)
+          this.o.log.warn("containers: runtime unreachable; keeping the last container list", {
+            error: (err as Error).message,
+          });
         this.runtimeDown = true;
       }
       this.o.onContainers?.(this.containers);
@@ -146,14 +170,17 @@ export class FileSource implements Source {
       const name = relative(this.o.dir, file) || file;
       const { policies, problems } = validateText(text, name, { strict: this.o.strict ?? false });
       const errors = problems.filter(p => p.level === "error");
-      for (const p of problems.filter(x => x.level === "warning")) this.o.log.warn(`policies: ${formatProblem(p)}`);
+      for (const p of problems.filter(x => x.level === "warning"))
+        this.o.log.warn(`policies: ${formatProblem(p)}`);
       if (errors.length === 0) {
         this.files.set(file, { hash, good: policies, goodHash: hash });
         this.o.log.info("policies: loaded", { file: name, policies: policies.length });
       } else {
         for (const p of errors) this.o.log.error(`policies: ${formatProblem(p)}`);
         this.o.log.warn(
-          prev?.good ? "policies: file invalid; keeping its last good version" : "policies: file invalid; skipped",
+          prev?.good
+            ? "policies: file invalid; keeping its last good version"
+            : "policies: file invalid; skipped",
           { file: name, errors: errors.length },
         );
         this.files.set(file, { hash, good: prev?.good, goodHash: prev?.goodHash });
@@ -175,7 +202,11 @@ export class FileSource implements Source {
           const key = `${id}\u0000${file}`;
           if (!this.dupesReported.has(key)) {
             this.dupesReported.add(key);
-            this.o.log.warn("policies: duplicate policy; the first file wins", { policy: id, kept: relative(this.o.dir, other), ignored: relative(this.o.dir, file) });
+            this.o.log.warn("policies: duplicate policy; the first file wins", {
+              policy: id,
+              kept: relative(this.o.dir, other),
+              ignored: relative(this.o.dir, file),
+            });
           }
           continue;
         }

@@ -10,7 +10,19 @@
 // and unmounts what is left under the temp dir, even after a failed test.
 
 import { execFileSync, spawn, type ChildProcess } from "node:child_process";
-import { existsSync, mkdirSync, mkdtempSync, openSync, readFileSync, readdirSync, rmSync, rmdirSync, writeFileSync, copyFileSync, chmodSync } from "node:fs";
+import {
+  existsSync,
+  mkdirSync,
+  mkdtempSync,
+  openSync,
+  readFileSync,
+  readdirSync,
+  rmSync,
+  rmdirSync,
+  writeFileSync,
+  copyFileSync,
+  chmodSync,
+} from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 
@@ -30,8 +42,17 @@ export interface Containerd {
 /** Why this machine cannot run the harness, or null. */
 export function unavailableReason(): string | null {
   if (process.getuid?.() !== 0) return "needs root";
-  for (const bin of ["/usr/bin/containerd", "/usr/bin/containerd-shim-runc-v2", "/usr/bin/ctr", "/usr/sbin/runc", "/usr/bin/umoci", "/usr/bin/catatonit", "/bin/busybox"]) {
-    if (!existsSync(bin)) return `${bin} missing (scripts/setup.sh installs containerd, runc, umoci, catatonit, busybox-static)`;
+  for (const bin of [
+    "/usr/bin/containerd",
+    "/usr/bin/containerd-shim-runc-v2",
+    "/usr/bin/ctr",
+    "/usr/sbin/runc",
+    "/usr/bin/umoci",
+    "/usr/bin/catatonit",
+    "/bin/busybox",
+  ]) {
+    if (!existsSync(bin))
+      return `${bin} missing (scripts/setup.sh installs containerd, runc, umoci, catatonit, busybox-static)`;
   }
   return null;
 }
@@ -41,7 +62,14 @@ function run(cmd: string, args: string[], cwd?: string): string {
 }
 
 /** Build an OCI image tarball with umoci: one layer holding `files` (dest → source). */
-function buildImage(work: string, name: string, tag: string, files: Record<string, string>, entrypoint: string[], user?: string): string {
+function buildImage(
+  work: string,
+  name: string,
+  tag: string,
+  files: Record<string, string>,
+  entrypoint: string[],
+  user?: string,
+): string {
   const layout = join(work, `${name}-oci`);
   const bundle = join(work, `${name}-bundle`);
   run("umoci", ["init", "--layout", layout]);
@@ -111,7 +139,9 @@ disabled_plugins = ["io.containerd.snapshotter.v1.btrfs", "io.containerd.snapsho
   const stop = async (): Promise<void> => {
     // Everything the CRI started, then containerd, then stray shims (matched by our socket path).
     try {
-      for (const line of run("ctr", ["-a", socket, "-n", namespace, "tasks", "ls", "-q"]).split("\n").filter(Boolean)) {
+      for (const line of run("ctr", ["-a", socket, "-n", namespace, "tasks", "ls", "-q"])
+        .split("\n")
+        .filter(Boolean)) {
         try {
           run("ctr", ["-a", socket, "-n", namespace, "tasks", "kill", "-s", "SIGKILL", line]);
         } catch {
@@ -156,13 +186,47 @@ disabled_plugins = ["io.containerd.snapshotter.v1.btrfs", "io.containerd.snapsho
       if (exited) throw new Error(`containerd exited early; log:\n${readFileSync(log, "utf8").slice(-2000)}`);
       await new Promise(r => setTimeout(r, 100));
     }
-    if (!existsSync(socket)) throw new Error(`containerd did not create ${socket}; log:\n${readFileSync(log, "utf8").slice(-2000)}`);
+    if (!existsSync(socket))
+      throw new Error(`containerd did not create ${socket}; log:\n${readFileSync(log, "utf8").slice(-2000)}`);
     const work = join(dir, "images");
     mkdirSync(work);
-    const pause = buildImage(work, "pause", "3.10", { "/pause": "/usr/bin/catatonit" }, ["/pause", "-P"], "65535:65535");
-    const busybox = buildImage(work, "busybox", "1.35", { "/bin/busybox": "/bin/busybox", "/bin/sh": "/bin/busybox", "/bin/sleep": "/bin/busybox" }, ["/bin/sh"]);
-    run("ctr", ["-a", socket, "-n", namespace, "images", "import", "--base-name", "registry.k8s.io/pause", pause]);
-    run("ctr", ["-a", socket, "-n", namespace, "images", "import", "--base-name", "docker.io/library/busybox", busybox]);
+    const pause = buildImage(
+      work,
+      "pause",
+      "3.10",
+      { "/pause": "/usr/bin/catatonit" },
+      ["/pause", "-P"],
+      "65535:65535",
+    );
+    const busybox = buildImage(
+      work,
+      "busybox",
+      "1.35",
+      { "/bin/busybox": "/bin/busybox", "/bin/sh": "/bin/busybox", "/bin/sleep": "/bin/busybox" },
+      ["/bin/sh"],
+    );
+    run("ctr", [
+      "-a",
+      socket,
+      "-n",
+      namespace,
+      "images",
+      "import",
+      "--base-name",
+      "registry.k8s.io/pause",
+      pause,
+    ]);
+    run("ctr", [
+      "-a",
+      socket,
+      "-n",
+      namespace,
+      "images",
+      "import",
+      "--base-name",
+      "docker.io/library/busybox",
+      busybox,
+    ]);
   } catch (err) {
     await stop();
     throw err;

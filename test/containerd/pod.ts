@@ -23,7 +23,11 @@ interface State {
   cgroupParent: string;
 }
 
-const K8S_LABELS = { "io.kubernetes.pod.name": "web-0", "io.kubernetes.pod.namespace": "shop", "io.kubernetes.pod.uid": "uid-web-0" };
+const K8S_LABELS = {
+  "io.kubernetes.pod.name": "web-0",
+  "io.kubernetes.pod.namespace": "shop",
+  "io.kubernetes.pod.uid": "uid-web-0",
+};
 const NS_OPTIONS = { namespace_options: { network: "NODE", pid: "CONTAINER", ipc: "POD" } };
 
 function containerConfig(attempt: number, apparmorProfile?: string): object {
@@ -37,7 +41,12 @@ function containerConfig(attempt: number, apparmorProfile?: string): object {
         ...NS_OPTIONS,
         // Both spellings: containerd 1.6 reads only the deprecated string field, newer runtimes
         // the structured one.
-        ...(apparmorProfile ? { apparmor: { profile_type: "Localhost", localhost_ref: apparmorProfile }, apparmor_profile: `localhost/${apparmorProfile}` } : {}),
+        ...(apparmorProfile
+          ? {
+              apparmor: { profile_type: "Localhost", localhost_ref: apparmorProfile },
+              apparmor_profile: `localhost/${apparmorProfile}`,
+            }
+          : {}),
       },
     },
   };
@@ -69,7 +78,8 @@ async function up(stateFile: string, labelArgs: string[]): Promise<void> {
     await ctrd.stop();
   };
   try {
-    sandboxId = (await cri.call<{ pod_sandbox_id: string }>("RunPodSandbox", { config: sandboxConfig })).pod_sandbox_id;
+    sandboxId = (await cri.call<{ pod_sandbox_id: string }>("RunPodSandbox", { config: sandboxConfig }))
+      .pod_sandbox_id;
     const containerId = (
       await cri.call<{ container_id: string }>("CreateContainer", {
         pod_sandbox_id: sandboxId,
@@ -78,11 +88,19 @@ async function up(stateFile: string, labelArgs: string[]): Promise<void> {
       })
     ).container_id;
     await cri.call("StartContainer", { container_id: containerId });
-    const state: State = { socket: ctrd.socket, sandboxId, containerId, sandboxConfig, cgroupParent: `${ctrd.cgroupParent}/podweb0` };
+    const state: State = {
+      socket: ctrd.socket,
+      sandboxId,
+      containerId,
+      sandboxConfig,
+      cgroupParent: `${ctrd.cgroupParent}/podweb0`,
+    };
     writeFileSync(stateFile, JSON.stringify(state));
     process.stdout.write(`pod up: container ${containerId}\n`);
   } catch (err) {
-    process.stderr.write(`pod up failed: ${(err as Error).message}\n${readFileSync(ctrd.log, "utf8").slice(-2000)}\n`);
+    process.stderr.write(
+      `pod up failed: ${(err as Error).message}\n${readFileSync(ctrd.log, "utf8").slice(-2000)}\n`,
+    );
     await down();
     process.exit(1);
   }
@@ -100,7 +118,11 @@ async function exec(stateFile: string, cmd: string[]): Promise<number> {
   const st = JSON.parse(readFileSync(stateFile, "utf8")) as State;
   const cri = new CriClient(st.socket, 120_000);
   try {
-    const r = await cri.call<{ stdout: Buffer; stderr: Buffer; exit_code: number }>("ExecSync", { container_id: st.containerId, cmd, timeout: 60 });
+    const r = await cri.call<{ stdout: Buffer; stderr: Buffer; exit_code: number }>("ExecSync", {
+      container_id: st.containerId,
+      cmd,
+      timeout: 60,
+    });
     process.stdout.write(Buffer.from(r.stdout ?? []));
     process.stderr.write(Buffer.from(r.stderr ?? []));
     return r.exit_code;
@@ -114,7 +136,11 @@ async function recreate(stateFile: string, profile: string): Promise<number> {
   const cri = new CriClient(st.socket, 120_000);
   try {
     const id = (
-      await cri.call<{ container_id: string }>("CreateContainer", { pod_sandbox_id: st.sandboxId, sandbox_config: st.sandboxConfig, config: containerConfig(1, profile) })
+      await cri.call<{ container_id: string }>("CreateContainer", {
+        pod_sandbox_id: st.sandboxId,
+        sandbox_config: st.sandboxConfig,
+        config: containerConfig(1, profile),
+      })
     ).container_id;
     await cri.call("StartContainer", { container_id: id });
     await cri.call("StopContainer", { container_id: st.containerId, timeout: 0 });
@@ -136,12 +162,15 @@ if (verb === "recreate" && stateFile && rest[0]) {
       process.exit(1);
     },
   );
-} else
-if (verb === "up" && stateFile) void up(stateFile, rest);
-else if (verb === "exec" && stateFile && rest.length) void exec(stateFile, rest).then(code => process.exit(code), err => {
-  process.stderr.write(`exec failed: ${(err as Error).message}\n`);
-  process.exit(125);
-});
+} else if (verb === "up" && stateFile) void up(stateFile, rest);
+else if (verb === "exec" && stateFile && rest.length)
+  void exec(stateFile, rest).then(
+    code => process.exit(code),
+    err => {
+      process.stderr.write(`exec failed: ${(err as Error).message}\n`);
+      process.exit(125);
+    },
+  );
 else {
   process.stderr.write("usage: pod.ts up STATE_FILE [k=v ...] | pod.ts exec STATE_FILE CMD...\n");
   process.exit(2);

@@ -30,8 +30,11 @@ function why(): string | null {
   } catch {
     return "apparmor_parser not installed";
   }
-  const versions = existsSync(join(CACHE, "k8s")) ? readdirSync(join(CACHE, "k8s")).filter(v => existsSync(join(CACHE, "k8s", v, "bin", "kube-apiserver"))) : [];
-  if (versions.length === 0) return `no kube-apiserver built yet in ${CACHE}/k8s (test/cluster/build-k8s.sh builds it; the cluster suite runs it)`;
+  const versions = existsSync(join(CACHE, "k8s"))
+    ? readdirSync(join(CACHE, "k8s")).filter(v => existsSync(join(CACHE, "k8s", v, "bin", "kube-apiserver")))
+    : [];
+  if (versions.length === 0)
+    return `no kube-apiserver built yet in ${CACHE}/k8s (test/cluster/build-k8s.sh builds it; the cluster suite runs it)`;
   kubectlBin = join(CACHE, "k8s", versions.sort().at(-1)!, "bin", "kubectl");
   return null;
 }
@@ -48,7 +51,12 @@ function freePort(): Promise<number> {
 }
 
 const kubectl = (args: string[], input?: string): string =>
-  execFileSync(kubectlBin, args, { env: { ...process.env, KUBECONFIG: kubeconfig }, input, encoding: "utf8", stdio: ["pipe", "pipe", "pipe"] });
+  execFileSync(kubectlBin, args, {
+    env: { ...process.env, KUBECONFIG: kubeconfig },
+    input,
+    encoding: "utf8",
+    stdio: ["pipe", "pipe", "pipe"],
+  });
 
 async function until<T>(what: string, f: () => T | undefined | false, ms = 60_000): Promise<T> {
   let last: unknown;
@@ -73,7 +81,11 @@ before(async () => {
     RAMPART_API_PORT: String(await freePort()),
     RAMPART_WEBHOOK_PORT: String(await freePort()),
   };
-  const out = execFileSync("bash", [join(ROOT, "test/cluster/up.sh"), "--no-webhook"], { env, encoding: "utf8", stdio: ["ignore", "pipe", "inherit"] });
+  const out = execFileSync("bash", [join(ROOT, "test/cluster/up.sh"), "--no-webhook"], {
+    env,
+    encoding: "utf8",
+    stdio: ["ignore", "pipe", "inherit"],
+  });
   kubeconfig = /export KUBECONFIG=(\S+)/.exec(out)![1]!;
 });
 
@@ -81,13 +93,22 @@ after(() => {
   if (daemon && daemon.exitCode === null) daemon.kill("SIGKILL");
   if (!skip) {
     try {
-      execFileSync("bash", [join(ROOT, "test/cluster/down.sh")], { env: { ...env, RAMPART_KUBECTL: kubectlBin }, stdio: "ignore" });
+      execFileSync("bash", [join(ROOT, "test/cluster/down.sh")], {
+        env: { ...env, RAMPART_KUBECTL: kubectlBin },
+        stdio: "ignore",
+      });
     } catch {
       /* best effort */
     }
   }
   if (failed && existsSync(join(work, "daemon.log"))) {
-    process.stderr.write(readFileSync(join(work, "daemon.log"), "utf8").split("\n").filter(l => !l.includes('"debug"')).slice(-25).join("\n") + "\n");
+    process.stderr.write(
+      readFileSync(join(work, "daemon.log"), "utf8")
+        .split("\n")
+        .filter(l => !l.includes('"debug"'))
+        .slice(-25)
+        .join("\n") + "\n",
+    );
   }
   rmSync(work, { recursive: true, force: true });
 });
@@ -131,47 +152,118 @@ spec:
   action: Audit
 `;
 
-test("Kubernetes mode: watches → profiles, node report, enforcer label; converges on deletes; survives API loss", { skip: skip ?? false, timeout: 240_000 }, async () => {
-  kubectl(["apply", "-f", "-"], OBJECTS);
-  const aa = join(work, "apparmor");
-  const logFile = join(work, "daemon.log");
-  const fd = openSync(logFile, "a");
-  daemon = spawn(
-    process.execPath,
-    ["--import", "tsx", join(ROOT, "enforcer/cli/main.ts"), "run", "--kubeconfig", kubeconfig, "--node-name", "node-k", "--enforcer", "apparmor",
-      "--apparmor-compile-only", "--apparmor-dir", aa, "--no-monitor", "--grpc", "127.0.0.1:0", "--resync", "2", "--containerd-socket", join(work, "none.sock"), "--log-level", "debug"],
-    { cwd: ROOT, stdio: ["ignore", fd, fd] },
-  );
-  closeSync(fd);
-  const profiles = () => (existsSync(aa) ? readdirSync(aa).filter(f => !f.startsWith(".")).sort() : []);
-  await until("profiles for the node's pod (owner = Deployment) and the host", () => profiles().join(",") === "rampart-shop-web-app,rampart.host");
-  assert.match(readFileSync(join(aa, "rampart-shop-web-app"), "utf8"), /deny "?\/bin\/sleep"? x,/);
+test(
+  "Kubernetes mode: watches → profiles, node report, enforcer label; converges on deletes; survives API loss",
+  { skip: skip ?? false, timeout: 240_000 },
+  async () => {
+    kubectl(["apply", "-f", "-"], OBJECTS);
+    const aa = join(work, "apparmor");
+    const logFile = join(work, "daemon.log");
+    const fd = openSync(logFile, "a");
+    daemon = spawn(
+      process.execPath,
+      [
+        "--import",
+        "tsx",
+        join(ROOT, "enforcer/cli/main.ts"),
+        "run",
+        "--kubeconfig",
+        kubeconfig,
+        "--node-name",
+        "node-k",
+        "--enforcer",
+        "apparmor",
+        "--apparmor-compile-only",
+        "--apparmor-dir",
+        aa,
+        "--no-monitor",
+        "--grpc",
+        "127.0.0.1:0",
+        "--resync",
+        "2",
+        "--containerd-socket",
+        join(work, "none.sock"),
+        "--log-level",
+        "debug",
+      ],
+      { cwd: ROOT, stdio: ["ignore", fd, fd] },
+    );
+    closeSync(fd);
+    const profiles = () =>
+      existsSync(aa)
+        ? readdirSync(aa)
+            .filter(f => !f.startsWith("."))
+            .sort()
+        : [];
+    await until(
+      "profiles for the node's pod (owner = Deployment) and the host",
+      () => profiles().join(",") === "rampart-shop-web-app,rampart.host",
+    );
+    assert.match(readFileSync(join(aa, "rampart-shop-web-app"), "utf8"), /deny "?\/bin\/sleep"? x,/);
 
-  type Report = { spec: { nodeName: string; enforcer: string; policies: Array<{ kind: string; name: string; namespace?: string; state: string; workloads: number; generation?: number }> } };
-  const report = (): Report => JSON.parse(kubectl(["get", "rampartnodereports", "node-k", "-o", "json"]));
-  const r1 = await until("node report with both policies", () => (report().spec.policies.length === 2 ? report() : undefined));
-  assert.equal(r1.spec.enforcer, "apparmor");
-  assert.deepEqual(
-    r1.spec.policies.map(p => [p.kind, p.namespace ?? "", p.name, p.state, p.workloads, p.generation]),
-    [["KubeArmorHostPolicy", "", "host-audit", "Applied", 1, 1], ["KubeArmorPolicy", "shop", "no-sleep", "Applied", 1, 1]],
-  );
-  assert.equal(JSON.parse(kubectl(["get", "node", "node-k", "-o", "json"])).metadata.labels["kubearmor.io/enforcer"], "apparmor");
+    type Report = {
+      spec: {
+        nodeName: string;
+        enforcer: string;
+        policies: Array<{
+          kind: string;
+          name: string;
+          namespace?: string;
+          state: string;
+          workloads: number;
+          generation?: number;
+        }>;
+      };
+    };
+    const report = (): Report => JSON.parse(kubectl(["get", "rampartnodereports", "node-k", "-o", "json"]));
+    const r1 = await until("node report with both policies", () =>
+      report().spec.policies.length === 2 ? report() : undefined,
+    );
+    assert.equal(r1.spec.enforcer, "apparmor");
+    assert.deepEqual(
+      r1.spec.policies.map(p => [p.kind, p.namespace ?? "", p.name, p.state, p.workloads, p.generation]),
+      [
+        ["KubeArmorHostPolicy", "", "host-audit", "Applied", 1, 1],
+        ["KubeArmorPolicy", "shop", "no-sleep", "Applied", 1, 1],
+      ],
+    );
+    assert.equal(
+      JSON.parse(kubectl(["get", "node", "node-k", "-o", "json"])).metadata.labels["kubearmor.io/enforcer"],
+      "apparmor",
+    );
 
-  // Policy deleted: the container keeps a (default) profile without the rule; the report drops it.
-  kubectl(["delete", "ksp", "-n", "shop", "no-sleep"]);
-  await until("profile without the deleted rule", () => !/\/bin\/sleep/.test(readFileSync(join(aa, "rampart-shop-web-app"), "utf8")));
-  await until("report without the deleted policy", () => report().spec.policies.map(p => p.name).join(",") === "host-audit");
+    // Policy deleted: the container keeps a (default) profile without the rule; the report drops it.
+    kubectl(["delete", "ksp", "-n", "shop", "no-sleep"]);
+    await until(
+      "profile without the deleted rule",
+      () => !/\/bin\/sleep/.test(readFileSync(join(aa, "rampart-shop-web-app"), "utf8")),
+    );
+    await until(
+      "report without the deleted policy",
+      () =>
+        report()
+          .spec.policies.map(p => p.name)
+          .join(",") === "host-audit",
+    );
 
-  // Pod deleted: its profile is removed.
-  kubectl(["delete", "pod", "-n", "shop", "web-7c9d-abcde", "--grace-period=0", "--force"]);
-  await until("the deleted pod's profile removed", () => profiles().join(",") === "rampart.host");
+    // Pod deleted: its profile is removed.
+    kubectl(["delete", "pod", "-n", "shop", "web-7c9d-abcde", "--grace-period=0", "--force"]);
+    await until("the deleted pod's profile removed", () => profiles().join(",") === "rampart.host");
 
-  // API server gone: nothing is removed; the daemon keeps running on its caches.
-  execFileSync("bash", [join(ROOT, "test/cluster/down.sh")], { env: { ...env, RAMPART_KUBECTL: kubectlBin }, stdio: "ignore" });
-  await new Promise(r => setTimeout(r, 6000));
-  assert.deepEqual(profiles(), ["rampart.host"], "the last applied state stays while the API server is unreachable");
-  assert.equal(daemon.exitCode, null, "the daemon keeps running");
-  daemon.kill("SIGTERM");
-  assert.equal(await new Promise<number>(res => daemon!.on("exit", c => res(c ?? -1))), 0);
-  failed = false;
-});
+    // API server gone: nothing is removed; the daemon keeps running on its caches.
+    execFileSync("bash", [join(ROOT, "test/cluster/down.sh")], {
+      env: { ...env, RAMPART_KUBECTL: kubectlBin },
+      stdio: "ignore",
+    });
+    await new Promise(r => setTimeout(r, 6000));
+    assert.deepEqual(
+      profiles(),
+      ["rampart.host"],
+      "the last applied state stays while the API server is unreachable",
+    );
+    assert.equal(daemon.exitCode, null, "the daemon keeps running");
+    daemon.kill("SIGTERM");
+    assert.equal(await new Promise<number>(res => daemon!.on("exit", c => res(c ?? -1))), 0);
+    failed = false;
+  },
+);

@@ -36,10 +36,16 @@ export interface CaseFile {
 
 const POSTURE = ["", "file", "network", "capabilities"];
 
-const concat = (es: HexEntry[]): Buffer => Buffer.concat(es.map((e) => Buffer.concat([Buffer.from(e.key, "hex"), Buffer.from(e.value, "hex")])));
+const concat = (es: HexEntry[]): Buffer =>
+  Buffer.concat(es.map(e => Buffer.concat([Buffer.from(e.key, "hex"), Buffer.from(e.value, "hex")])));
 
 export function toRuleSet(e: CaseFile["workloads"][number]["entries"]): RuleSet {
-  return { workload: Buffer.from(e.workload, "hex"), rules: concat(e.rules), globAnchors: concat(e.anchors), globs: concat(e.globs) };
+  return {
+    workload: Buffer.from(e.workload, "hex"),
+    rules: concat(e.rules),
+    globAnchors: concat(e.anchors),
+    globs: concat(e.globs),
+  };
 }
 
 export function toInput(workload: bigint, c: CaseEvent): DecideInput {
@@ -76,9 +82,17 @@ function main(): number {
         const got = h.decide(toInput(wl, c));
         const e = c.expected;
         const gotPosture = POSTURE[got.posture] || null;
-        const ok = got.verdict === e.verdict && got.ruleId === e.ruleId && gotPosture === e.defaultPosture && got.wouldBlock === e.wouldBlock;
+        const ok =
+          got.verdict === e.verdict &&
+          got.ruleId === e.ruleId &&
+          gotPosture === e.defaultPosture &&
+          got.wouldBlock === e.wouldBlock;
         if (ok) passed++;
-        else if (failures.push(`workload #${i} ${JSON.stringify(c.event)}: kernel ${JSON.stringify({ v: got.verdict, rule: got.ruleId, posture: gotPosture, wb: got.wouldBlock, trunc: got.truncated })} expected ${JSON.stringify(e)}`) <= 0) {
+        else if (
+          failures.push(
+            `workload #${i} ${JSON.stringify(c.event)}: kernel ${JSON.stringify({ v: got.verdict, rule: got.ruleId, posture: gotPosture, wb: got.wouldBlock, trunc: got.truncated })} expected ${JSON.stringify(e)}`,
+          ) <= 0
+        ) {
           /* unreachable */
         }
       }

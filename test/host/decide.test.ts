@@ -12,7 +12,7 @@ import { toInput, toRuleSet, type CaseFile } from "./decide-cases.js";
 
 const POSTURE = ["", "file", "network", "capabilities"];
 
-test("decide.h equals the oracle on the compiler's generated cases (BPF_PROG_TEST_RUN)", (t) => {
+test("decide.h equals the oracle on the compiler's generated cases (BPF_PROG_TEST_RUN)", t => {
   const cases = caseFile(20261123, 600, 20) as CaseFile;
   const h = DecideHarness.open(`/sys/fs/bpf/rampart-host-decide-${process.pid}`);
   let total = 0;
@@ -26,8 +26,15 @@ test("decide.h equals the oracle on the compiler's generated cases (BPF_PROG_TES
         const got = h.decide(toInput(wl, c));
         const e = c.expected;
         const gotPosture = POSTURE[got.posture] || null;
-        if (got.verdict !== e.verdict || got.ruleId !== e.ruleId || gotPosture !== e.defaultPosture || got.wouldBlock !== e.wouldBlock) {
-          failures.push(`#${i} ${JSON.stringify(c.event)} kernel=${JSON.stringify(got)} expected=${JSON.stringify(e)}`);
+        if (
+          got.verdict !== e.verdict ||
+          got.ruleId !== e.ruleId ||
+          gotPosture !== e.defaultPosture ||
+          got.wouldBlock !== e.wouldBlock
+        ) {
+          failures.push(
+            `#${i} ${JSON.stringify(c.event)} kernel=${JSON.stringify(got)} expected=${JSON.stringify(e)}`,
+          );
         }
       }
       assert.equal(h.remove(wl), true);
@@ -45,16 +52,33 @@ test("fail closed: an unresolvable path under a block posture is denied, flagged
   const h = DecideHarness.open(`/sys/fs/bpf/rampart-host-decide-fc-${process.pid}`);
   try {
     // Find a workload with file rules (HAS_FILE = 1 << 8 in rampart_workload.flags).
-    const w = cases.workloads.find((x) => Buffer.from(x.entries.workload, "hex").readUInt32LE(4) & (1 << 8));
+    const w = cases.workloads.find(x => Buffer.from(x.entries.workload, "hex").readUInt32LE(4) & (1 << 8));
     assert.ok(w, "a generated workload with file rules");
     h.apply(5n, toRuleSet(w.entries));
     const long = Buffer.from("/" + "d/".repeat(2100) + "f");
-    const got = h.decide({ workload: 5n, category: "file", slot: 0, path: long, truncated: false, sourceHash: 0n });
+    const got = h.decide({
+      workload: 5n,
+      category: "file",
+      slot: 0,
+      path: long,
+      truncated: false,
+      sourceHash: 0n,
+    });
     assert.deepEqual([got.verdict, got.truncated, got.ruleId], [3, true, 0]);
-    const cut = h.decide({ workload: 5n, category: "file", slot: 0, path: Buffer.from("/x/y"), truncated: true, sourceHash: 0n });
+    const cut = h.decide({
+      workload: 5n,
+      category: "file",
+      slot: 0,
+      path: Buffer.from("/x/y"),
+      truncated: true,
+      sourceHash: 0n,
+    });
     assert.deepEqual([cut.verdict, cut.truncated], [3, true]);
     // A workload without rules is not enforced at all.
-    assert.equal(h.decide({ workload: 6n, category: "file", slot: 0, path: long, sourceHash: 0n }).verdict, 1);
+    assert.equal(
+      h.decide({ workload: 6n, category: "file", slot: 0, path: long, sourceHash: 0n }).verdict,
+      1,
+    );
   } finally {
     h.close();
   }

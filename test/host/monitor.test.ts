@@ -31,7 +31,7 @@ const tmp = mkdtempSync("/tmp/rampart-host-");
 before(() => {
   mkdirSync(cg);
   cgid = BigInt(statSync(cg).ino);
-  e = Enforcer.start({ monitor: true, pinDir: PIN, ringBytes: 1 << 22 }, (b) => {
+  e = Enforcer.start({ monitor: true, pinDir: PIN, ringBytes: 1 << 22 }, b => {
     try {
       events.push(...decodeEvents(b.records));
     } catch (err) {
@@ -52,7 +52,9 @@ const run = promisify(execFile);
 /** Run `script` with sh inside the test cgroup (asynchronously: the event loop keeps
  * receiving batches). Returns the first line the script prints (a pid). */
 async function inCgroup(script: string): Promise<number> {
-  const r = await run("sh", ["-c", `echo $$ > ${cg}/cgroup.procs && ${script}`], { encoding: "utf8" }).catch((e: { stdout: string }) => e);
+  const r = await run("sh", ["-c", `echo $$ > ${cg}/cgroup.procs && ${script}`], { encoding: "utf8" }).catch(
+    (e: { stdout: string }) => e,
+  );
   return Number(r.stdout.split("\n")[0]);
 }
 
@@ -60,7 +62,7 @@ async function waitFor(pred: (ev: KernelEvent) => boolean, what: string): Promis
   for (let i = 0; i < 100; i++) {
     const hit = events.find(pred);
     if (hit) return hit;
-    await new Promise((r) => setTimeout(r, 50));
+    await new Promise(r => setTimeout(r, 50));
   }
   throw new Error(`no event: ${what} (have ${events.length})`);
 }
@@ -76,30 +78,36 @@ test("exec and open inside the test cgroup arrive with resolved paths and correc
   // cd into the deep dir and open by a relative name: the event must carry the full path.
   // Forked, so the parent of cat is the shell: exec events carry the parent's executable.
   const pid = await inCgroup(`cd ${deepDir} && { cat ./secret.txt >/dev/null & echo $!; wait; }`);
-  const exec = await waitFor((x) => x.op === Op.EXEC && x.hostTgid === pid, "exec of cat");
+  const exec = await waitFor(x => x.op === Op.EXEC && x.hostTgid === pid, "exec of cat");
   assert.equal(exec.path, "/usr/bin/cat");
   assert.equal(exec.source, "/usr/bin/dash", "source = the parent's executable");
   assert.equal(exec.cgroupId, cgid);
   assert.equal(exec.uid, process.getuid!());
   assert.equal(exec.comm, "cat");
   assert.ok(exec.mntNs > 0 && exec.pidNs > 0);
-  const open = await waitFor((x) => x.op === Op.OPEN && x.hostTgid === pid && x.path.endsWith("secret.txt"), "open of secret.txt");
+  const open = await waitFor(
+    x => x.op === Op.OPEN && x.hostTgid === pid && x.path.endsWith("secret.txt"),
+    "open of secret.txt",
+  );
   assert.equal(open.path, file);
   assert.equal(open.pathTruncated, false);
   assert.equal(open.flags & EventFlag.PATH_USER, 0, "resolved from the fd, not the user string");
   assert.ok(open.retval >= 0);
   assert.equal(open.source, "/usr/bin/cat");
-  await waitFor((x) => x.op === Op.EXIT && x.hostTgid === pid, "exit of cat");
+  await waitFor(x => x.op === Op.EXIT && x.hostTgid === pid, "exit of cat");
 });
 
 test("failed syscalls are reported with their errno and the user-supplied path", async () => {
   const missing = `/nonexistent-rampart-${process.pid}`;
   const pid = await inCgroup(`echo $$ && exec cat ${missing}`);
-  const open = await waitFor((x) => x.op === Op.OPEN && x.hostTgid === pid && x.path === missing, "failed open");
+  const open = await waitFor(
+    x => x.op === Op.OPEN && x.hostTgid === pid && x.path === missing,
+    "failed open",
+  );
   assert.equal(open.retval, -2);
   assert.ok(open.flags & EventFlag.PATH_USER);
   const pid2 = await inCgroup(`echo $$ && exec ${missing}/bin 2>/dev/null`);
-  const ex = await waitFor((x) => x.op === Op.EXEC_FAILED && x.hostTgid === pid2, "failed exec");
+  const ex = await waitFor(x => x.op === Op.EXEC_FAILED && x.hostTgid === pid2, "failed exec");
   assert.equal(ex.path, `${missing}/bin`);
   assert.equal(ex.retval, -2);
 });
@@ -108,7 +116,7 @@ test("connect is reported with family, port and address", async () => {
   const pid = await inCgroup(`echo $$ && exec python3 -c "import socket; s=socket.socket(); s.settimeout(1)
 try: s.connect(('127.0.0.1', 9))
 except Exception: pass"`);
-  const c = await waitFor((x) => x.op === Op.CONNECT && x.hostTgid === pid, "connect");
+  const c = await waitFor(x => x.op === Op.CONNECT && x.hostTgid === pid, "connect");
   assert.equal(c.args[0], 2, "AF_INET");
   assert.equal(c.args[1], 1, "SOCK_STREAM");
   assert.equal(c.args[2], 6, "IPPROTO_TCP");
@@ -125,9 +133,12 @@ test("nothing is reported for processes outside the scoped cgroup", async () => 
   assert.ok(outsidePid > 0);
   // Something inside afterwards, so we know the ring has been drained past the outside run.
   const pid = await inCgroup("echo $$ && exec true");
-  await waitFor((x) => x.op === Op.EXIT && x.hostTgid === pid, "exit of the inside run");
-  assert.equal(events.filter((x) => x.hostTgid === outsidePid || x.path === marker).length, 0);
-  assert.ok(events.every((x) => x.cgroupId === cgid), "every event comes from the test cgroup");
+  await waitFor(x => x.op === Op.EXIT && x.hostTgid === pid, "exit of the inside run");
+  assert.equal(events.filter(x => x.hostTgid === outsidePid || x.path === marker).length, 0);
+  assert.ok(
+    events.every(x => x.cgroupId === cgid),
+    "every event comes from the test cgroup",
+  );
   const s = e.stats();
   assert.equal(s.kernel.ringbufFull, 0);
   assert.equal(s.pipeline.queueFull, 0);

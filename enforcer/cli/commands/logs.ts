@@ -99,7 +99,8 @@ const OPTIONS = {
 } as const;
 
 function oneOf<T extends string>(value: string, allowed: readonly T[], what: string): T {
-  if (!(allowed as readonly string[]).includes(value)) throw new UsageError(`${what} must be ${allowed.join(", ")}; got "${value}"`);
+  if (!(allowed as readonly string[]).includes(value))
+    throw new UsageError(`${what} must be ${allowed.join(", ")}; got "${value}"`);
   return value as T;
 }
 
@@ -137,14 +138,23 @@ function parseOptions(argv: string[]): LogsOptions {
   const address = v.grpc ?? v.gRPC ?? (process.env.KUBEARMOR_SERVICE || DEFAULT_FEEDER_ADDRESS);
   if (!/^.+:\d{1,5}$/.test(address)) throw new UsageError(`--grpc must be HOST:PORT, got "${address}"`);
   const filterText = v.filter ?? v.logFilter ?? "policy";
-  if (!["policy", "system", "all"].includes(filterText)) throw new UsageError(`--filter must be policy, system or all, got "${filterText}"`);
+  if (!["policy", "system", "all"].includes(filterText))
+    throw new UsageError(`--filter must be policy, system or all, got "${filterText}"`);
   const limit = v.limit === undefined ? 0 : Number(v.limit);
-  if (!Number.isInteger(limit) || limit < 0) throw new UsageError(`--limit must be a non-negative integer, got "${v.limit}"`);
+  if (!Number.isInteger(limit) || limit < 0)
+    throw new UsageError(`--limit must be a non-negative integer, got "${v.limit}"`);
   const timeoutSec = v.timeout === undefined ? 5 : Number(v.timeout);
-  if (!(timeoutSec > 0)) throw new UsageError(`--timeout must be a positive number of seconds, got "${v.timeout}"`);
-  const output = oneOf<Output>(v.json ? "json" : (v.output ?? "text"), ["text", "json", "pretty-json", "daemon-json"], "--output");
-  if ((v["tls-cert"] === undefined) !== (v["tls-key"] === undefined)) throw new UsageError("--tls-cert and --tls-key go together");
-  const tls = v["tls-ca"] || v["tls-cert"] ? { ca: v["tls-ca"], cert: v["tls-cert"], key: v["tls-key"] } : undefined;
+  if (!(timeoutSec > 0))
+    throw new UsageError(`--timeout must be a positive number of seconds, got "${v.timeout}"`);
+  const output = oneOf<Output>(
+    v.json ? "json" : (v.output ?? "text"),
+    ["text", "json", "pretty-json", "daemon-json"],
+    "--output",
+  );
+  if ((v["tls-cert"] === undefined) !== (v["tls-key"] === undefined))
+    throw new UsageError("--tls-cert and --tls-key go together");
+  const tls =
+    v["tls-ca"] || v["tls-cert"] ? { ca: v["tls-ca"], cert: v["tls-cert"], key: v["tls-key"] } : undefined;
   return {
     address,
     filter: filterText as LogsOptions["filter"],
@@ -188,7 +198,12 @@ export async function run(argv: string[]): Promise<number> {
   let client: grpc.Client;
   try {
     const tls = readTls(opts.tlsFiles);
-    client = await connectLogService({ address: opts.address, tls, connectTimeoutMs: opts.timeoutSec * 1000, serverName: opts.serverName });
+    client = await connectLogService({
+      address: opts.address,
+      tls,
+      connectTimeoutMs: opts.timeoutSec * 1000,
+      serverName: opts.serverName,
+    });
   } catch (err) {
     process.stderr.write(`rampart logs: ${(err as Error).message}\n`);
     return 1;
@@ -204,7 +219,8 @@ function streamEvents(client: grpc.Client, opts: LogsOptions): Promise<number> {
   if (opts.messages) streams.push({ rpc: "WatchMessages", kind: "Message" });
   const render = renderer(opts.output);
   const matches = (e: Record<string, unknown>): boolean => {
-    for (const [field, re] of Object.entries(opts.filters)) if (!re.test(String(e[field] ?? ""))) return false;
+    for (const [field, re] of Object.entries(opts.filters))
+      if (!re.test(String(e[field] ?? ""))) return false;
     return true;
   };
 
@@ -241,7 +257,8 @@ function streamEvents(client: grpc.Client, opts: LogsOptions): Promise<number> {
         if (opts.limit > 0 && printed >= opts.limit) finish(0);
       });
       call.on("error", (err: grpc.ServiceError) => {
-        if (!finished) finish(1, `${s.rpc} stream from ${opts.address} failed: ${err.details || err.message}`);
+        if (!finished)
+          finish(1, `${s.rpc} stream from ${opts.address} failed: ${err.details || err.message}`);
       });
       call.on("end", () => {
         open--;

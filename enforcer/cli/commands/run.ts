@@ -100,14 +100,20 @@ export async function run(argv: string[]): Promise<number> {
     return usage(`${(err as Error).message.split("\n")[0]} (see rampart run --help)`);
   }
   const enforcer = values.enforcer as string;
-  if (!ENFORCER_CHOICES.includes(enforcer as EnforcerChoice)) return usage(`--enforcer must be one of ${ENFORCER_CHOICES.join("|")}, got "${enforcer}"`);
+  if (!ENFORCER_CHOICES.includes(enforcer as EnforcerChoice))
+    return usage(`--enforcer must be one of ${ENFORCER_CHOICES.join("|")}, got "${enforcer}"`);
   const level = values["log-level"] as string;
-  if (!LOG_LEVELS.includes(level as LogLevel)) return usage(`--log-level must be one of ${LOG_LEVELS.join("|")}, got "${level}"`);
+  if (!LOG_LEVELS.includes(level as LogLevel))
+    return usage(`--log-level must be one of ${LOG_LEVELS.join("|")}, got "${level}"`);
   const mode = values["throttle-mode"] as string | undefined;
-  if (mode !== undefined && mode !== "container" && mode !== "rule") return usage(`--throttle-mode must be container or rule, got "${mode}"`);
+  if (mode !== undefined && mode !== "container" && mode !== "rule")
+    return usage(`--throttle-mode must be container or rule, got "${mode}"`);
   // Kubernetes mode: --kubeconfig, or in a pod (service env) without --policies.
-  const kubernetes = values.kubeconfig !== undefined || (values.policies === undefined && process.env.KUBERNETES_SERVICE_HOST !== undefined);
-  if (kubernetes && values.policies !== undefined) return usage("--policies (standalone) and --kubeconfig (Kubernetes) exclude each other");
+  const kubernetes =
+    values.kubeconfig !== undefined ||
+    (values.policies === undefined && process.env.KUBERNETES_SERVICE_HOST !== undefined);
+  if (kubernetes && values.policies !== undefined)
+    return usage("--policies (standalone) and --kubeconfig (Kubernetes) exclude each other");
   if (values.kubeconfig !== undefined) process.env.KUBECONFIG = values.kubeconfig as string;
   let nodeLabels: Record<string, string>;
   let resyncSec: number, maxPerSec: number, throttleSec: number;
@@ -145,7 +151,12 @@ export async function run(argv: string[]): Promise<number> {
         apparmorCompileOnly: values["apparmor-compile-only"] === true,
         scopeCgroup: values["scope-cgroup"] as string | undefined,
         monitor: values["no-monitor"] !== true,
-        throttle: { enabled: values["no-throttle"] !== true, maxAlertPerSec: Math.max(1, maxPerSec), throttleSec: Math.max(1, throttleSec), ...(mode ? { mode } : {}) },
+        throttle: {
+          enabled: values["no-throttle"] !== true,
+          maxAlertPerSec: Math.max(1, maxPerSec),
+          throttleSec: Math.max(1, throttleSec),
+          ...(mode ? { mode } : {}),
+        },
         clusterName: values["cluster-name"] as string,
       },
       log,
