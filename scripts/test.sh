@@ -12,6 +12,7 @@ bash scripts/setup.sh || { echo "setup failed"; exit 1; }
 
 # name | command. Suites that need root, the VM or the control plane say so themselves.
 SUITES=(
+  "static|bash scripts/static-checks.sh"
   "unit|bash scripts/run-unit-tests.sh"
   "native|bash native/test.sh"
   "host-kernel|bash test/host/run.sh"
