@@ -40,9 +40,7 @@ fi
 # shellcheck disable=SC1091
 . "$RAMPART_CLUSTER_DIR/env"
 
-# test/cluster/*.e2e.ts, plus e2e tests that live beside the code they check (the model's
-# schema-vs-API-server differential in enforcer/model/).
-mapfile -t files < <({ find test/cluster -maxdepth 1 -name '*.e2e.ts'; find enforcer capabilities -name '*.e2e.ts'; } | sort)
+mapfile -t files < <(find test/cluster -maxdepth 1 -name '*.e2e.ts' | sort)
 out=$(mktemp)
 node --import tsx --test --test-concurrency=1 --test-reporter=tap "${files[@]}" 2>&1 | tee "$out" |
   grep -E '^(not ok|ok|# Subtest|    (not )?ok)|^# (pass|fail|skipped)' || true

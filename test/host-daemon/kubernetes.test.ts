@@ -8,47 +8,28 @@
 import assert from "node:assert/strict";
 import { execFileSync, spawn, type ChildProcess } from "node:child_process";
 import { closeSync, existsSync, mkdtempSync, openSync, readFileSync, readdirSync, rmSync } from "node:fs";
-import { createServer } from "node:net";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { after, before, test } from "node:test";
+import { privatePlaneUnavailable, startPrivatePlane, type PrivatePlane } from "../cluster/private-plane.js";
 
 const ROOT = join(__dirname, "..", "..");
-const CACHE = process.env.RAMPART_CACHE ?? "/var/cache/rampart";
 const work = mkdtempSync(join(tmpdir(), "rampart-k8s-daemon-"));
-const state = join(work, "cluster");
+let plane: PrivatePlane | undefined;
 let kubectlBin = "";
 let kubeconfig = "";
-let env: NodeJS.ProcessEnv = {};
 let daemon: ChildProcess | undefined;
 let failed = true;
 
 function why(): string | null {
-  if (process.getuid?.() !== 0) return "needs root";
   try {
     execFileSync("apparmor_parser", ["--version"], { stdio: "ignore" });
   } catch {
     return "apparmor_parser not installed";
   }
-  const versions = existsSync(join(CACHE, "k8s"))
-    ? readdirSync(join(CACHE, "k8s")).filter(v => existsSync(join(CACHE, "k8s", v, "bin", "kube-apiserver")))
-    : [];
-  if (versions.length === 0)
-    return `no kube-apiserver built yet in ${CACHE}/k8s (test/cluster/build-k8s.sh builds it; the cluster suite runs it)`;
-  kubectlBin = join(CACHE, "k8s", versions.sort().at(-1)!, "bin", "kubectl");
-  return null;
+  return privatePlaneUnavailable();
 }
 const skip = why();
-
-function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const s = createServer();
-    s.listen(0, "127.0.0.1", () => {
-      const a = s.address();
-      s.close(() => (a && typeof a === "object" ? resolve(a.port) : reject(new Error("no port"))));
-    });
-  });
-}
 
 const kubectl = (args: string[], input?: string): string =>
   execFileSync(kubectlBin, args, {
@@ -73,34 +54,14 @@ async function until<T>(what: string, f: () => T | undefined | false, ms = 60_00
 
 before(async () => {
   if (skip) return;
-  env = {
-    ...process.env,
-    RAMPART_CLUSTER_DIR: state,
-    RAMPART_ETCD_PORT: String(await freePort()),
-    RAMPART_ETCD_PEER_PORT: String(await freePort()),
-    RAMPART_API_PORT: String(await freePort()),
-    RAMPART_WEBHOOK_PORT: String(await freePort()),
-  };
-  const out = execFileSync("bash", [join(ROOT, "test/cluster/up.sh"), "--no-webhook"], {
-    env,
-    encoding: "utf8",
-    stdio: ["ignore", "pipe", "inherit"],
-  });
-  kubeconfig = /export KUBECONFIG=(\S+)/.exec(out)![1]!;
+  plane = await startPrivatePlane(join(work, "cluster"));
+  kubectlBin = plane.kubectl;
+  kubeconfig = plane.kubeconfig;
 });
 
 after(() => {
   if (daemon && daemon.exitCode === null) daemon.kill("SIGKILL");
-  if (!skip) {
-    try {
-      execFileSync("bash", [join(ROOT, "test/cluster/down.sh")], {
-        env: { ...env, RAMPART_KUBECTL: kubectlBin },
-        stdio: "ignore",
-      });
-    } catch {
-      /* best effort */
-    }
-  }
+  plane?.stop();
   if (failed && existsSync(join(work, "daemon.log"))) {
     process.stderr.write(
       readFileSync(join(work, "daemon.log"), "utf8")
@@ -251,10 +212,7 @@ test(
     await until("the deleted pod's profile removed", () => profiles().join(",") === "rampart.host");
 
     // API server gone: nothing is removed; the daemon keeps running on its caches.
-    execFileSync("bash", [join(ROOT, "test/cluster/down.sh")], {
-      env: { ...env, RAMPART_KUBECTL: kubectlBin },
-      stdio: "ignore",
-    });
+    plane!.stop();
     await new Promise(r => setTimeout(r, 6000));
     assert.deepEqual(
       profiles(),
