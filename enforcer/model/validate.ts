@@ -299,7 +299,7 @@ function validateChecked(
 /**
  * The schema stage alone (CRD schema, unknown fields rejected, nulls pruned): what the API
  * server with strict field validation (kubectl's default) rejects. Used by the differential
- * test against a real kube-apiserver (apiserver.e2e.ts).
+ * test against a real kube-apiserver (test/cluster/schema-differential.e2e.ts).
  */
 export function schemaErrors(obj: unknown, kind: PolicyKind): Array<{ path: string; message: string }> {
   const validate = validatorFor(kind);
