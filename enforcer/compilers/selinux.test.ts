@@ -34,10 +34,17 @@ test("host module: labels, source domains, and secilc accepts it", () => {
   assert.ok(!/\(allow [a-z0-9_]+ rampart_block_t/.test(m.cil), "a Block type is granted to nobody");
   assert.match(m.cil, /\(allow rampart_s1_t rampart_s1_allow_t \(file/);
   assert.ok(
-    !/\(allow unconfined_t rampart_s1_allow_t/.test(m.cil),
+    !/\(allow (unconfined_t|unconfined_domain_type) rampart_s1_allow_t/.test(m.cil),
     "only the source may use its allowed files",
   );
-  assert.match(m.cil, /\(auditallow unconfined_t rampart_audit_write_t \(file \(write/);
+  assert.match(m.cil, /\(auditallow unconfined_domain_type rampart_audit_write_t \(file \(write/);
+  // Block fromSource S: every unconfined domain but S keeps access (attribute expression).
+  assert.match(
+    m.cil,
+    /\(typeattributeset rampart_not_s0 \(and \(unconfined_domain_type\) \(not \(rampart_s0_t\)\)\)\)/,
+  );
+  assert.match(m.cil, /\(allow rampart_not_s0 rampart_s0_block_t \(file/);
+  assert.ok(!/\(allow rampart_s0_t rampart_s0_block_t/.test(m.cil), "the source itself is blocked");
   assert.match(m.fileContexts, /^\/home\/user\/bin\/a\\\.out\t--\tsystem_u:object_r:rampart_s2_exec_t:s0$/m);
   secilcCheck(m.cil);
 });

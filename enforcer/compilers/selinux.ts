@@ -235,8 +235,21 @@ export function compileSELinux(policy: EffectivePolicy): CompileResult<SELinuxMo
       domain ? `(roletype ${B.unconfinedRole} ${t})` : `(roletype ${B.objectRole} ${t})`,
     );
   };
-  const srcDomains = sources.map((_, i) => `rampart_s${i}_t`);
-  const everyone = [B.unconfinedDomain, ...srcDomains];
+  // "Everyone" is every unconfined domain (refpolicy: kernel_t, init, unconfined_t, …), source
+  // domains included (they join the attribute below); "everyone but S" is a CIL attribute
+  // expression, so a new unconfined domain in the base is covered without recompiling.
+  const everyone = [B.unconfinedAttr];
+  const othersThan = (i: number): string[] => {
+    const attr = `rampart_not_s${i}`;
+    if (!types.has(attr)) {
+      types.add(attr);
+      lines.push(
+        `(typeattribute ${attr})`,
+        `(typeattributeset ${attr} (and (${B.unconfinedAttr}) (not (rampart_s${i}_t))))`,
+      );
+    }
+    return [attr];
+  };
   const allow = (subjects: string[], t: string, filePerms: string, dirPerms: string) => {
     for (const s of subjects) {
       lines.push(`(allow ${s} ${t} (file (${filePerms})))`);
@@ -278,12 +291,7 @@ export function compileSELinux(policy: EffectivePolicy): CompileResult<SELinuxMo
             lines.push(`(auditallow ${s} ${t} (file (${l.writesOnly ? FILE_WRITE : FILE_ALL})))`);
           break;
         case "src-block":
-          allow(
-            everyone.filter(s => s !== `rampart_s${l.src}_t`),
-            t,
-            FILE_ALL,
-            DIR_ALL,
-          );
+          allow(othersThan(l.src), t, FILE_ALL, DIR_ALL);
           if (l.readOnly) allow([`rampart_s${l.src}_t`], t, FILE_READ, DIR_READ);
           break;
         case "src-allow":
