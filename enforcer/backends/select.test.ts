@@ -48,3 +48,12 @@ test("an explicit enforcer the node cannot run is an error, not a downgrade", ()
     /host policies only/,
   );
 });
+
+test("selinux: chosen for a host without containers once a policy is loaded", () => {
+  assert.equal(selectBackend("auto", report({ selinux: true }), { containers: false }).backend, "selinux");
+  assert.equal(selectBackend("selinux", report({ selinux: true }), { containers: false }).backend, "selinux");
+  const noPolicy = { ...report({}), selinux: { state: "supported" as const, policyLoaded: false } };
+  assert.throws(() => selectBackend("selinux", noPolicy, { containers: false }), /no policy is loaded/);
+  // With containers, auto moves on (to none here) instead of leaving them unprotected.
+  assert.equal(selectBackend("auto", report({ selinux: true }), { containers: true }).backend, "none");
+});

@@ -40,10 +40,13 @@ export function unavailable(
     case "apparmor":
       return report.backends.apparmor ? null : `AppArmor not usable: ${supportText(report.apparmor)}`;
     case "selinux":
-      if (!report.backends.selinux) return `SELinux not usable: ${supportText(report.selinux)}`;
+      if (!report.backends.selinux)
+        return report.selinux.state === "supported"
+          ? "SELinux is active but no policy is loaded (the module needs a base policy to link into)"
+          : `SELinux not usable: ${supportText(report.selinux)}`;
       if (opts.containers)
         return "SELinux enforces host policies only (KubeArmor's SELinux enforcer is host-only); containers would be unprotected";
-      return "SELinux backend is not implemented in this release";
+      return null;
   }
 }
 

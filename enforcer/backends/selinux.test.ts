@@ -13,7 +13,7 @@ import { dir, effective, file, path, proc } from "../compilers/fixtures.js";
 import type { EffectivePolicy } from "../model/types.js";
 import type { WorkloadInput } from "../reconcile/types.js";
 import { CompileError } from "./types.js";
-import { SELINUX_MODULE, SELinuxBackend, regexRoot } from "./selinux.js";
+import { SELINUX_MODULE, SELinuxBackend, ownType, regexRoot } from "./selinux.js";
 
 const STORE = "/var/lib/selinux/default";
 const POLICY = "/etc/selinux/default";
@@ -53,6 +53,13 @@ test("regexRoot: the literal path a file_contexts entry starts at", () => {
   assert.equal(regexRoot("/srv/data(/[^/]*)?"), "/srv/data");
   assert.equal(regexRoot("/tmp/a\\.txt"), "/tmp/a.txt");
   assert.equal(regexRoot("/.*"), "/");
+});
+
+test("ownType: the type field of /proc/self/attr/current, validated", () => {
+  assert.equal(ownType("system_u:unconfined_r:unconfined_t:s0\0"), "unconfined_t");
+  assert.equal(ownType("kernel"), undefined);
+  assert.equal(ownType(null), undefined);
+  assert.equal(ownType("u:r:bad type)(:s0"), undefined);
 });
 
 test("containers are refused with a reason; a host without policies loads nothing", () => {

@@ -20,7 +20,7 @@ import { execFile } from "node:child_process";
 import { existsSync } from "node:fs";
 import { mkdir, readFile, rename, rm, writeFile } from "node:fs/promises";
 import { join } from "node:path";
-import { compileSELinux } from "../compilers/selinux.js";
+import { RELABELER_ATTR, compileSELinux } from "../compilers/selinux.js";
 import { formatCompileError } from "../compilers/errors.js";
 import type { EffectivePolicy } from "../model/types.js";
 import type { Applied, ApplyOutcome, Artifact, WorkloadInput } from "../reconcile/types.js";
@@ -44,6 +44,17 @@ export interface SELinuxOptions {
   semodule?: string;
   restorecon?: string;
   timeoutMs?: number;
+  /**
+   * The SELinux type this daemon (and the restorecon it runs) executes as, made a member of the
+   * module's relabeler attribute. Default: the type in /proc/self/attr/current.
+   */
+  relabelerType?: string;
+}
+
+/** The type of this process's SELinux context, or undefined without a loaded policy. */
+export function ownType(current: string | null): string | undefined {
+  const t = current?.replace(/\0/g, "").trim().split(":")[2];
+  return t && /^[a-z][a-z0-9_]{0,127}$/.test(t) ? t : undefined;
 }
 
 /** What the module labels: the existing path each file_contexts entry starts at. */
@@ -128,7 +139,11 @@ export class SELinuxBackend implements Backend {
     try {
       // semodule takes the module name from the file name.
       const file = join(tmpDir, `${SELINUX_MODULE}.cil`);
-      await writeFile(file, a.cil, { mode: 0o600 });
+      // The daemon's own domain relabels (restorecon); it is known only here, at run time.
+      const self =
+        this.o.relabelerType ?? ownType(await readFile("/proc/self/attr/current", "utf8").catch(() => null));
+      const cil = self ? `${a.cil}(typeattributeset ${RELABELER_ATTR} (${self}))\n` : a.cil;
+      await writeFile(file, cil, { mode: 0o600 });
       const r = await this.semodule(["-i", file]);
       if (!r.ok) return { ok: false, reason: `semodule rejected module ${SELINUX_MODULE}: ${r.error}` };
       const previous = await this.appliedPaths();

@@ -31,7 +31,16 @@ test("host module: labels, source domains, and secilc accepts it", () => {
   assert.match(m.cil, /\(filecon "\/etc\/shadow" any \(system_u object_r rampart_readonly_t/);
   assert.match(m.cil, /\(typetransition unconfined_t rampart_s0_exec_t process rampart_s0_t\)/);
   assert.match(m.cil, /\(filecon "\/usr\/bin\/bash" file \(system_u object_r rampart_s0_exec_t/);
-  assert.ok(!/\(allow [a-z0-9_]+ rampart_block_t/.test(m.cil), "a Block type is granted to nobody");
+  assert.ok(
+    !/\(allow (?!rampart_relabeler )[a-z0-9_]+ rampart_block_t/.test(m.cil),
+    "a Block type is granted to nobody but the relabeler",
+  );
+  // The relabeler (the daemon's domain, added by the backend) may only read and change labels.
+  assert.match(
+    m.cil,
+    /\(allow rampart_relabeler rampart_block_t \(file \(getattr relabelfrom relabelto\)\)\)/,
+  );
+  assert.match(m.cil, /\(allow rampart_block_t filesystem_type \(filesystem \(associate\)\)\)/);
   assert.match(m.cil, /\(allow rampart_s1_t rampart_s1_allow_t \(file/);
   assert.ok(
     !/\(allow (unconfined_t|unconfined_domain_type) rampart_s1_allow_t/.test(m.cil),

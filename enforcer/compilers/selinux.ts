@@ -37,7 +37,16 @@ export const BASE_REQUIREMENTS = {
   /** Attribute of ordinary file types that unconfined domains may use (refpolicy: file_type). */
   fileTypeAttr: "file_type",
   domainAttr: "domain",
+  /** Attribute of filesystem types (refpolicy: filesystem_type): labelled files must associate with it. */
+  filesystemAttr: "filesystem_type",
 } as const;
+
+/**
+ * Attribute declared by every Rampart module: the domain that relabels files (the node daemon,
+ * running restorecon) may read and change labels of Rampart's object types, which no other
+ * domain may even stat when they block. The backend adds the daemon's own type to it.
+ */
+export const RELABELER_ATTR = "rampart_relabeler";
 
 const FILE_ALL =
   "read write append open getattr setattr lock ioctl map execute execute_no_trans create unlink rename link";
@@ -276,10 +285,18 @@ export function compileSELinux(policy: EffectivePolicy): CompileResult<SELinuxMo
 
   const fc: string[] = [];
   const filecons: string[] = [];
+  lines.push(`(typeattribute ${RELABELER_ATTR})`);
   for (const [regex, o] of [...objects].sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0))) {
     const t = typeOf(o.label);
     if (!types.has(t)) {
       declare(t);
+      // Not a file_type (that would grant it to every unconfined domain), so the base's rules for
+      // mounting and relabelling do not cover it: say so explicitly.
+      lines.push(
+        `(allow ${t} ${B.filesystemAttr} (filesystem (associate)))`,
+        `(allow ${RELABELER_ATTR} ${t} (file (getattr relabelfrom relabelto)))`,
+        `(allow ${RELABELER_ATTR} ${t} (dir (getattr search read open relabelfrom relabelto)))`,
+      );
       const l = o.label;
       switch (l.kind) {
         case "block":

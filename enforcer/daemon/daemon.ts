@@ -18,6 +18,7 @@ import { AppArmorBackend, DEFAULT_APPARMOR_DIR } from "../backends/apparmor.js";
 import { renderAppArmor } from "../backends/apparmor-render.js";
 import { NoneBackend } from "../backends/none.js";
 import { BpfBackend } from "../backends/bpf.js";
+import { SELinuxBackend } from "../backends/selinux.js";
 import { selectBackend, type EnforcerChoice } from "../backends/select.js";
 import type { Backend } from "../backends/types.js";
 import { Reconciler } from "../reconcile/loop.js";
@@ -49,6 +50,8 @@ export interface DaemonOptions {
   apparmorDir: string;
   /** Test aid on kernels without AppArmor: apparmor_parser --skip-kernel-load. */
   apparmorCompileOnly: boolean;
+  /** SELinux backend state directory (installed module source, relabelled paths). */
+  selinuxDir?: string;
   scopeCgroup?: string;
   /** Load the kernel monitor (default true). Without it only enforcer-reported events exist. */
   monitor?: boolean;
@@ -139,11 +142,14 @@ export async function startDaemon(o: DaemonOptions, log: Logger): Promise<Runnin
           skipKernelLoad: o.apparmorCompileOnly,
         });
         break;
+      case "selinux":
+        backend = new SELinuxBackend({ dir: o.selinuxDir });
+        break;
       case "none":
         backend = new NoneBackend();
         break;
       default:
-        throw new Error(`--enforcer ${backendName}: backend not available in this build`);
+        throw new Error(`--enforcer ${backendName}: no such backend`);
     }
     cleanups.push(async () => backend.close?.());
 

@@ -132,6 +132,16 @@ test("--enforcer none: a Block rule is reported as Audit (Block), nothing else m
   assert.equal(logs.length, 0, "host visibility is off by default");
 });
 
+test("an enforcing backend: a Block rule whose syscall succeeded is reported as Audit (Block)", () => {
+  const { p, alerts } = setup(false);
+  p.handle(exec("/usr/bin/nc", { retval: -13 }));
+  assert.equal(alerts.at(-1)!.Action, "Block");
+  assert.equal(alerts.at(-1)!.Result, "Permission denied");
+  p.handle(exec("/usr/bin/nc", { retval: 0 }));
+  assert.equal(alerts.at(-1)!.Action, "Audit (Block)", "the kernel let it through: not a Block");
+  assert.equal(alerts.at(-1)!.Result, "Passed");
+});
+
 test("a container event (by cgroup id) carries the container identity", () => {
   const { p, alerts } = setup(false);
   p.handle(exec("/bin/sleep", { cgroupId: 4242n, pid: 7, ppid: 1, retval: -13, reporter: "eBPF Monitor" }));

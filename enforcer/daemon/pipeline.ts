@@ -154,7 +154,13 @@ export class EventPipeline {
       if (d.wouldBlock) {
         decision = { ...d, verdict: "Block" };
         policyState = "audited";
-      } else if (d.rule || d.defaultPosture) decision = d;
+      } else if (d.rule || d.defaultPosture) {
+        decision = d;
+        // A Block the kernel did not carry out (the syscall succeeded: a rule the backend cannot
+        // express, a process confined only from its next exec) is reported as what happened,
+        // "Audit (Block)", never as an enforced Block.
+        if (d.verdict === "Block" && ev.retval >= 0) policyState = "audited";
+      }
     }
     const owner: OwnerRef | undefined =
       view?.effective.target.kind === "container"

@@ -21,6 +21,8 @@
 #   * optional header line `# vm-lsm: <lsm list>` boots that test in a VM with that lsm= list
 #     (e.g. SELinux, which excludes AppArmor); tests sharing a list share one boot, in name order;
 #   * optional header line `# vm-timeout: <seconds>` (default 300) limits the test inside the guest;
+#   * optional header line `# vm-boot: own` runs the test in a boot of its own (state the kernel
+#     cannot undo, such as a loaded SELinux policy);
 #   * tests share one kernel per boot: undo what you load (profiles, pinned programs, mounts).
 #
 # Output: the guests' output streams live; then a TAP list (ok / not ok per test, with durations)
@@ -77,24 +79,30 @@ for n in "${names[@]}"; do
 done
 
 # --- group the runnable tests by their lsm= list: one boot per distinct list ---
-declare -A groups=()
+# (`# vm-boot: own` gives a test a boot of its own: for state a kernel cannot undo, e.g. a
+# loaded SELinux policy)
+declare -A groups=() group_lsm=()
 order=()
 for n in "${names[@]}"; do
   [ -z "${prep_failed[$n]:-}" ] || continue
   lsm=$(header "$TESTS_DIR/$n.sh" vm-lsm); lsm=${lsm:-$DEFAULT_LSM}
-  [ -n "${groups[$lsm]:-}" ] || order+=("$lsm")
-  groups[$lsm]="${groups[$lsm]:-} $n"
+  key=$lsm
+  [ "$(header "$TESTS_DIR/$n.sh" vm-boot)" = own ] && key="$lsm (own boot: $n)"
+  [ -n "${groups[$key]:-}" ] || order+=("$key")
+  groups[$key]="${groups[$key]:-} $n"
+  group_lsm[$key]=$lsm
 done
 
 boots=()
-for lsm in "${order[@]}"; do
-  echo "# --- boot (lsm=$lsm):${groups[$lsm]} ---"
+for key in "${order[@]}"; do
+  lsm=${group_lsm[$key]}
+  echo "# --- boot (lsm=$key):${groups[$key]} ---"
   t0=$(now)
   # shellcheck disable=SC2086  # the group is a list of plain test names
   VM_LSM=$lsm VM_RW=$WORK VM_ENV="VM_RESULTS RAMPART_ROOT RAMPART_CLI" \
-    VM_TIMEOUT=${VM_TIMEOUT:-1800} test/vm/run sh test/vm/guest-run.sh ${groups[$lsm]}
+    VM_TIMEOUT=${VM_TIMEOUT:-1800} test/vm/run sh test/vm/guest-run.sh ${groups[$key]}
   rc=$?
-  boots+=("lsm=$lsm rc=$rc wall=$(secs "$t0" "$(now)")s")
+  boots+=("lsm=$key rc=$rc wall=$(secs "$t0" "$(now)")s")
 done
 
 # --- the harness's own self-test (host side: exit codes, shares, timeout, interrupt, 2 VMs) ---

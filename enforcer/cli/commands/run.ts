@@ -6,6 +6,7 @@
 import { join } from "node:path";
 import { parseArgs } from "node:util";
 import { DEFAULT_APPARMOR_DIR, errText, startDaemon } from "../../daemon/daemon.js";
+import { DEFAULT_SELINUX_DIR } from "../../backends/selinux.js";
 import { createLogger, LOG_LEVELS, type LogLevel } from "../../daemon/log.js";
 import { projectRoot } from "../../daemon/native.js";
 import { ENFORCER_CHOICES, type EnforcerChoice } from "../../backends/select.js";
@@ -36,6 +37,8 @@ Enforcement:
   --apparmor-dir DIR        where AppArmor profiles are written (default ${DEFAULT_APPARMOR_DIR})
   --apparmor-compile-only   check profiles with apparmor_parser --skip-kernel-load, load nothing (testing)
   --pin-dir DIR             bpffs directory for pinned maps (default /sys/fs/bpf/rampart)
+  --selinux-dir DIR         SELinux backend state: the installed module and the paths it
+                            relabelled (default ${DEFAULT_SELINUX_DIR}); host policies only
   --resync SECONDS          periodic full reconcile (default 30)
 
 Alerts:
@@ -51,7 +54,7 @@ Alerts:
   --cluster-name NAME       ClusterName in alerts (default "default")
   --log-level error|warn|info|debug   (default info; JSON logs when stdout is not a TTY)
 
-Stop with SIGINT/SIGTERM: user space stops, applied profiles and pinned maps stay enforced,
+Stop with SIGINT/SIGTERM: user space stops, applied profiles, pinned maps and the SELinux module stay enforced,
 and the next \`rampart run\` re-adopts them (stale ones are removed).`;
 
 function usage(msg: string): number {
@@ -86,6 +89,7 @@ export async function run(argv: string[]): Promise<number> {
         "pin-dir": { type: "string", default: "/sys/fs/bpf/rampart" },
         "apparmor-dir": { type: "string", default: DEFAULT_APPARMOR_DIR },
         "apparmor-compile-only": { type: "boolean", default: false },
+        "selinux-dir": { type: "string", default: DEFAULT_SELINUX_DIR },
         "max-alerts-per-sec": { type: "string" },
         "throttle-sec": { type: "string" },
         "throttle-mode": { type: "string" },
@@ -149,6 +153,7 @@ export async function run(argv: string[]): Promise<number> {
         pinDir: values["pin-dir"] as string,
         apparmorDir: values["apparmor-dir"] as string,
         apparmorCompileOnly: values["apparmor-compile-only"] === true,
+        selinuxDir: values["selinux-dir"] as string,
         scopeCgroup: values["scope-cgroup"] as string | undefined,
         monitor: values["no-monitor"] !== true,
         throttle: {
