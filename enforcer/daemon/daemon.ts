@@ -19,6 +19,7 @@ import { renderAppArmor } from "../backends/apparmor-render.js";
 import { NoneBackend } from "../backends/none.js";
 import { BpfBackend } from "../backends/bpf.js";
 import { SELinuxBackend } from "../backends/selinux.js";
+import { rootResolver } from "../identity/resolve.js";
 import { selectBackend, type EnforcerChoice } from "../backends/select.js";
 import type { Backend } from "../backends/types.js";
 import { Reconciler } from "../reconcile/loop.js";
@@ -215,6 +216,19 @@ export async function startDaemon(o: DaemonOptions, log: Logger): Promise<Runnin
       source,
       backend,
       model: modelPort(),
+      // Symlinked rule paths (e.g. /bin → /usr/bin on Debian) resolved inside each workload's
+      // root, fresh every pass, so a rule matches the path the kernel reports.
+      paths: () => {
+        const host = rootResolver("/");
+        const byPid = new Map<number, ReturnType<typeof rootResolver>>();
+        return w => {
+          if (w.kind === "host") return host;
+          const pid = w.identity?.pid;
+          if (!pid) return undefined;
+          if (!byPid.has(pid)) byPid.set(pid, rootResolver(`/proc/${pid}/root`));
+          return byPid.get(pid);
+        };
+      },
       log,
       resyncMs: o.resyncSec * 1000,
       ...(reportStatus ? { reportStatus } : {}),

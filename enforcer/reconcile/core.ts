@@ -5,6 +5,7 @@
 // results. No I/O, no clocks: the shell (loop.ts) feeds it snapshots and executes the plan.
 
 import type { EffectivePolicy } from "../model/types.js";
+import { expandAliases, type ResolvePath } from "../model/aliases.js";
 import type { Backend } from "../backends/types.js";
 import { CompileError } from "../backends/types.js";
 import type {
@@ -24,6 +25,8 @@ export interface WorkloadState {
   key?: string;
   /** Set when resolution or compilation failed; the workload then keeps what is applied. */
   error?: string;
+  /** Symlinked rule paths and what they resolved to on this node (`/bin/x → /usr/bin/x`). */
+  aliases?: string[];
 }
 
 export interface Desired {
@@ -35,8 +38,19 @@ function errorText(err: unknown): string {
   return err instanceof Error ? err.message : String(err);
 }
 
+/**
+ * How this node resolves paths inside a workload (symlinks followed within its root), or
+ * undefined when it cannot look (a container not running yet). Called once per pass.
+ */
+export type PathResolvers = () => (w: WorkloadInput) => ResolvePath | undefined;
+
 /** Resolve and compile every workload. Never throws: failures are recorded per workload. */
-export function computeDesired(world: World, model: PolicyModel, backend: Backend): Desired {
+export function computeDesired(
+  world: World,
+  model: PolicyModel,
+  backend: Backend,
+  paths?: (w: WorkloadInput) => ResolvePath | undefined,
+): Desired {
   const workloads = new Map<string, WorkloadState>();
   const artifacts = new Map<string, Artifact>();
   const sorted = [...world.workloads].sort((a, b) => (a.id < b.id ? -1 : a.id > b.id ? 1 : 0));
@@ -48,6 +62,13 @@ export function computeDesired(world: World, model: PolicyModel, backend: Backen
         w.kind === "host"
           ? model.forHost(world.policies, w.node)
           : model.forContainer(world.policies, w.pod, w.container, w.namespace);
+      // Rules on symlinked paths also cover what the kernel will report (the resolved path).
+      const resolve = paths?.(w);
+      if (resolve) {
+        const x = expandAliases(state.effective, resolve);
+        state.effective = x.effective;
+        if (x.aliases.length) state.aliases = x.aliases;
+      }
     } catch (err) {
       state.error = `policy resolution failed: ${errorText(err)}`;
       continue;

@@ -216,3 +216,40 @@ test("status is reported only when results change", async () => {
   );
   await r.stop();
 });
+
+test("symlinked rule paths: each workload's resolver adds the resolved rules; changes are logged once", async () => {
+  const source = new ScriptedSource(
+    world([policy("host", { "kubearmor.io/hostname": "*" }, ["/bin/sleep"], "KubeArmorHostPolicy")], []),
+  );
+  const backend = new RecordingBackend();
+  const log = memoryLogger();
+  let target = "/usr/bin/sleep";
+  const r = new Reconciler({
+    source,
+    backend,
+    model,
+    log,
+    resyncMs: 0,
+    debounceMs: 1,
+    paths: () => w => (w.kind === "host" ? p => (p === "/bin/sleep" ? target : p) : undefined),
+  });
+  await r.start();
+  const eff = r.effective().get("host:node1")!.effective;
+  assert.deepEqual(
+    eff.rules.map(x => ("match" in x ? x.match : undefined)),
+    [
+      { type: "path", path: "/bin/sleep" },
+      { type: "path", path: "/usr/bin/sleep" },
+    ],
+  );
+  await r.runNow("resync");
+  const logged = () => log.records.filter(x => /rule paths are symlinks/.test(x.msg)).length;
+  assert.equal(logged(), 1, "an unchanged alias set is not logged again");
+  // The link now points elsewhere (a package moved the binary): the next pass re-applies.
+  backend.calls.length = 0;
+  target = "/opt/bin/sleep";
+  await r.runNow("resync");
+  assert.deepEqual(backend.mutations(), ["apply host"]);
+  assert.equal(logged(), 2);
+  await r.stop();
+});

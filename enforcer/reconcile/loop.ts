@@ -12,7 +12,7 @@
 import type { Backend } from "../backends/types.js";
 import type { EffectivePolicy } from "../model/types.js";
 import type { Logger } from "../daemon/log.js";
-import { collectResults, computeDesired, plan, type Desired } from "./core.js";
+import { collectResults, computeDesired, plan, type Desired, type PathResolvers } from "./core.js";
 import type { ApplyOutcome, PolicyModel, PolicyResult, World, WorkloadInput } from "./types.js";
 
 function errorText(err: unknown): string {
@@ -43,6 +43,8 @@ export interface ReconcilerOptions {
   source: Source;
   backend: Backend;
   model: PolicyModel;
+  /** Path resolution per workload (rule aliases for symlinks); none = rules used as written. */
+  paths?: PathResolvers;
   log: Logger;
   /** Periodic resync interval; 0 disables it. */
   resyncMs?: number;
@@ -55,7 +57,8 @@ export interface ReconcilerOptions {
 }
 
 export class Reconciler {
-  private readonly o: Required<Omit<ReconcilerOptions, "reportStatus" | "onPass">> & ReconcilerOptions;
+  private readonly o: Required<Omit<ReconcilerOptions, "reportStatus" | "onPass" | "paths">> &
+    ReconcilerOptions;
   private running: Promise<void> | null = null;
   private dirty = false;
   private timer: NodeJS.Timeout | null = null;
@@ -65,6 +68,7 @@ export class Reconciler {
   private lastResultsKey = "";
   private current: Desired | null = null;
   private lastResults: PolicyResult[] = [];
+  private readonly lastAliases = new Map<string, string>();
   private idleWaiters: Array<() => void> = [];
 
   constructor(options: ReconcilerOptions) {
@@ -180,7 +184,7 @@ export class Reconciler {
       });
       return done({ applied: 0, removed: 0, unchanged: 0, failed: 0, skipped: "backend list failed" });
     }
-    const desired = computeDesired(world, this.o.model, backend);
+    const desired = computeDesired(world, this.o.model, backend, this.o.paths?.());
     const p = plan(desired.artifacts, applied);
     const outcomes = new Map<string, ApplyOutcome>();
     let failed = 0;
@@ -225,7 +229,18 @@ export class Reconciler {
     for (const st of desired.workloads.values()) {
       if (st.error)
         log.warn("reconcile: workload not applied", { workload: st.workload.id, reason: st.error });
+      // Symlinked rule paths, logged when they change (not on every resync).
+      const aliasKey = (st.aliases ?? []).join("\n");
+      if (aliasKey !== (this.lastAliases.get(st.workload.id) ?? "")) {
+        if (aliasKey)
+          log.info("reconcile: rule paths are symlinks; the rules also cover their targets", {
+            workload: st.workload.id,
+            aliases: st.aliases,
+          });
+        this.lastAliases.set(st.workload.id, aliasKey);
+      }
     }
+    for (const id of this.lastAliases.keys()) if (!desired.workloads.has(id)) this.lastAliases.delete(id);
     // A key whose apply failed still differs from what is applied, so the next pass retries it.
     this.current = desired;
     const results = collectResults(desired, outcomes, backend.name, world.node.name);

@@ -27,7 +27,14 @@ export class RecordingBackend implements Backend {
       workload.kind === "host"
         ? "host"
         : `${workload.pod.namespace}-${workload.pod.owner?.name ?? workload.pod.name}-${workload.container}`;
-    const content = effective.rules.map(r => r.origin.path + ":" + ("action" in r ? r.action : ""));
+    const content = effective.rules.map(
+      r =>
+        r.origin.path +
+        ":" +
+        ("action" in r ? r.action : "") +
+        ":" +
+        JSON.stringify("match" in r ? r.match : ""),
+    );
     return { key, hash: contentHash(content), content, description: workload.id };
   }
   async list(): Promise<Applied[]> {

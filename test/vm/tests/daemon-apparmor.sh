@@ -5,6 +5,7 @@
 # Guest test: `rampart run --enforcer apparmor` end to end on a kernel with AppArmor.
 #  - the daemon compiles a host policy, loads it with apparmor_parser and a shell's exec of a
 #    blocked binary is denied (host profiles attach to shells, like KubeArmor's);
+#  - a rule written through a symlinked directory blocks the file it resolves to;
 #  - SIGTERM stops the daemon but the profile stays loaded and enforcing;
 #  - the monitor (native addon, scoped to a test cgroup) sees the denied exec and
 #    `rampart logs --json --limit 1` receives the Block alert (Enforcer AppArmor);
@@ -19,6 +20,8 @@ LOG=${VM_TEST_WORK:-$W}/daemon.log
 mkdir -p "$W/policies" /tmp/rampart-demo/bin
 cp /bin/true /tmp/rampart-demo/bin/tool
 cp /bin/true /tmp/rampart-demo/fine
+mkdir -p /tmp/rampart-demo/real && cp /bin/true /tmp/rampart-demo/real/linked-tool
+ln -s real /tmp/rampart-demo/link
 cat > "$W/policies/hsp.yaml" <<'Y'
 apiVersion: security.kubearmor.com/v1
 kind: KubeArmorHostPolicy
@@ -33,6 +36,8 @@ spec:
     matchDirectories:
       - dir: /tmp/rampart-demo/bin/
         recursive: true
+    matchPaths:
+      - path: /tmp/rampart-demo/link/linked-tool
   action: Block
 Y
 
@@ -81,6 +86,9 @@ else
   expect_denied "a shell's exec of a binary under the blocked directory is denied" /bin/sh -c /tmp/rampart-demo/bin/tool
 fi
 expect_rc "a shell's exec of another binary still works" 0 /bin/sh -c /tmp/rampart-demo/fine
+# AppArmor matches resolved paths: the rule's symlinked path is aliased by the daemon.
+expect_denied "a rule path through a symlinked directory blocks the exec by that path" /bin/sh -c /tmp/rampart-demo/link/linked-tool
+expect_denied "and by the path AppArmor resolves it to" /bin/sh -c /tmp/rampart-demo/real/linked-tool
 
 stop_daemon
 expect_output "daemon logged a graceful stop" 'SIGTERM received' cat "$LOG"

@@ -5,6 +5,8 @@
 # Guest test: `rampart run --enforcer bpf` end to end on a kernel with BPF-LSM.
 #  - the daemon compiles a host policy to rule maps and applies them through the native addon;
 #    an exec under the blocked directory is denied by the kernel (EPERM), other execs work;
+#  - a rule written through a symlinked directory (like /bin/x on Debian, where /bin -> usr/bin)
+#    blocks the file the kernel resolves it to;
 #  - `rampart logs --json --limit 1` receives the enforcer's own Block alert (Enforcer BPFLSM);
 #  - SIGTERM stops the daemon, the pinned programs and maps keep enforcing;
 #  - a restarted daemon re-adopts the rule set by its content-hash tag (nothing re-applied), and
@@ -21,6 +23,8 @@ PIN=/sys/fs/bpf/rampart-daemon-bpf
 mkdir -p "$W/policies" /tmp/rampart-demo/bin "$CG"
 cp /bin/true /tmp/rampart-demo/bin/tool
 cp /bin/true /tmp/rampart-demo/fine
+mkdir -p /tmp/rampart-demo/real && cp /bin/true /tmp/rampart-demo/real/linked-tool
+ln -s real /tmp/rampart-demo/link
 cat > "$W/policies/hsp.yaml" <<'Y'
 apiVersion: security.kubearmor.com/v1
 kind: KubeArmorHostPolicy
@@ -36,6 +40,8 @@ spec:
     matchDirectories:
       - dir: /tmp/rampart-demo/bin/
         recursive: true
+    matchPaths:
+      - path: /tmp/rampart-demo/link/linked-tool
   action: Block
 Y
 
@@ -72,6 +78,10 @@ for f in '"Type":"MatchedHostPolicy"' '"PolicyName":"vm-bpf-block-demo-bin"' '"A
          '"Operation":"Process"' '"Resource":"/tmp/rampart-demo/bin/tool"' '"Message":"demo binary blocked"' '"Severity":"6"' '"HostPID":[1-9]'; do
   expect_output "rampart logs --json --limit 1 got the alert with $f" "$f" cat "$W/alert.json"
 done
+
+expect_denied "a rule path through a symlinked directory blocks the exec by that path" /tmp/rampart-demo/link/linked-tool
+expect_denied "and by the path the kernel resolves it to" /tmp/rampart-demo/real/linked-tool
+expect_output "the daemon logged the alias" 'link/linked-tool → /tmp/rampart-demo/real/linked-tool' cat "$LOG"
 
 stop_daemon
 expect_output "daemon logged a graceful stop" 'SIGTERM received' cat "$LOG"
