@@ -43,7 +43,7 @@ start() {
   PEPR_MODE=dev PEPR_API_PATH=$API_PATH RAMPART_WEBHOOK_PORT=$PORT \
     SSL_KEY_PATH="$STATE/pki/webhook.key" SSL_CERT_PATH="$STATE/pki/webhook.crt" \
     LOG_LEVEL=${RAMPART_WEBHOOK_LOG_LEVEL:-info} PEPR_RESYNC_DELAY_SECONDS=1 KUBECONFIG="$STATE/pki/pepr.kubeconfig" \
-    setsid node dist/pepr/pepr-rampart.js >"$STATE/logs/webhook.log" 2>&1 </dev/null &
+    setsid node ${RAMPART_WEBHOOK_NODE_ARGS:-} dist/pepr/pepr-rampart.js >"$STATE/logs/webhook.log" 2>&1 </dev/null &
   echo $! >"$STATE/webhook.pid"
   for i in $(seq 1 120); do
     if curl -fsS --cacert "$STATE/pki/ca.crt" "https://localhost:$PORT/healthz" >/dev/null 2>&1; then break; fi
