@@ -5,6 +5,9 @@
 use crate::error::{Code, NResult, NativeError};
 use crate::objects::enforcer::types as rt;
 use crate::objects::monitor::types as et;
+
+/// Largest `enum rampart_kind` value in bpf/include/rules.h (a test keeps them equal).
+pub const RAMPART_KIND_MAX: u8 = 11;
 use std::mem::{offset_of, size_of};
 
 pub const EVENT_HDR: usize = size_of::<et::rp_event>();
@@ -119,7 +122,7 @@ impl RuleSet {
                 for (i, r) in buf.chunks(rec).enumerate() {
                     let kind = r[offset_of!(rt::rampart_rule_key, kind)];
                     let pad = &r[offset_of!(rt::rampart_rule_key, pad)..offset_of!(rt::rampart_rule_key, pad) + 3];
-                    if kind == 0 || kind > 11 || pad != [0, 0, 0] {
+                    if kind == 0 || kind > RAMPART_KIND_MAX || pad != [0, 0, 0] {
                         return Err(NativeError::new(
                             Code::InvalidArg,
                             format!("ruleSet.{}[{i}]: invalid key (kind {kind}, pad {pad:?})", field_name(map)),
@@ -236,6 +239,22 @@ impl AppliedMeta {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn kind_max_matches_rules_h() {
+        let header = include_str!("../../bpf/include/rules.h");
+        let max = header
+            .lines()
+            .filter_map(|l| {
+                let l = l.trim();
+                let rest = l.strip_prefix("RAMPART_K_")?;
+                let v = rest.split('=').nth(1)?.trim().trim_end_matches(',').split_whitespace().next()?;
+                v.trim_end_matches(',').parse::<u8>().ok()
+            })
+            .max()
+            .unwrap();
+        assert_eq!(max, RAMPART_KIND_MAX, "enum rampart_kind in rules.h changed");
+    }
 
     fn rule_record(kind: u8, hash: u64) -> Vec<u8> {
         let mut k = vec![0u8; RULE_KEY];
