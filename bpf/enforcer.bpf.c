@@ -370,6 +370,63 @@ int BPF_PROG(rp_enf_path_chmod, const struct path *path, umode_t mode, int ret)
 	return ret ? ret : rp_path_op(path, 0, RP_OP_CHMOD, RP_HOOK_LSM_PATH_CHMOD, mode);
 }
 
+/*
+ * A hard link is another name of the linked file: a rule on the file's path would not see
+ * accesses through it (kubearmor-compat §21.1.5). So creating one is decided three times, by
+ * three programs on the hook (each verified on its own; the first denial ends the chain, since
+ * every program returns an earlier program's error unchanged): the new name like any file
+ * created in its directory; the linked file as a write of it (a link lets it be written under
+ * another name); and, for process rules, the linked file as an exec of it (Block by a rule,
+ * not by an allow-list posture: linking a data file is not running it). Names that already
+ * exist (busybox's applets, say) keep path semantics; copies are new files.
+ */
+static __always_inline int rp_link_target(struct dentry *old_dentry, const struct path *new_dir, int proc)
+{
+	struct rampart_workload *w;
+	struct rp_decision d = {};
+	struct rp_scratch *s;
+	__u32 host, trunc = 0, len, slen = 0, slot;
+	__u64 wl, src;
+
+	w = rp_workload(&wl, &host);
+	if (!w || !(w->flags & (proc ? RAMPART_WL_HAS_PROC : (RAMPART_WL_HAS_FILE | RAMPART_WL_ALLOWLIST_FILE))))
+		return 0;
+	s = rp_begin(RP_KIND_FILE);
+	if (!s)
+		return 0;
+	/* Hard links never cross mounts: the linked file lives on new_dir's mount. */
+	len = rp_resolve_at(BPF_CORE_READ(new_dir, mnt), old_dentry, s->data, &trunc);
+	src = rp_source(w, s, &slen);
+	slot = (proc ? 0 : RAMPART_SLOT_WRITE) | rp_tty_slot() | rp_owner_slot(BPF_CORE_READ(old_dentry, d_inode));
+	s->ev.arg0 = proc ? 2 : 1; /* 1 = the linked file as a write, 2 = as an exec (0 = the new name) */
+	rp_decide_path(wl, w, s, len, trunc, proc, src, slot, &d);
+	if (proc && !d.rule_id)
+		d.verdict = RAMPART_V_ALLOW; /* posture or fail-closed: not an exec */
+	return rp_verdict(s, &d, RP_KIND_FILE, RP_OP_LINK, RP_HOOK_LSM_PATH_LINK, len, trunc, slen, host,
+			  slot & RAMPART_SLOT_OWNER);
+}
+
+SEC("lsm/path_link")
+int BPF_PROG(rp_enf_path_link, struct dentry *old_dentry, const struct path *new_dir, struct dentry *new_dentry,
+	     int ret)
+{
+	return ret ? ret : rp_path_op(new_dir, new_dentry, RP_OP_LINK, RP_HOOK_LSM_PATH_LINK, 0);
+}
+
+SEC("lsm/path_link")
+int BPF_PROG(rp_enf_path_link_file, struct dentry *old_dentry, const struct path *new_dir,
+	     struct dentry *new_dentry, int ret)
+{
+	return ret ? ret : rp_link_target(old_dentry, new_dir, 0);
+}
+
+SEC("lsm/path_link")
+int BPF_PROG(rp_enf_path_link_exec, struct dentry *old_dentry, const struct path *new_dir,
+	     struct dentry *new_dentry, int ret)
+{
+	return ret ? ret : rp_link_target(old_dentry, new_dir, 1);
+}
+
 /* ---- network ------------------------------------------------------------------------- */
 
 static __always_inline int rp_net(int family, int type, int protocol, __u8 op, __u8 hook)

@@ -63,6 +63,7 @@ export const Op = {
   RMDIR: 15,
   CHMOD: 16,
   READ: 17,
+  LINK: 18,
   SOCKET: 20,
   CONNECT: 21,
   ACCEPT: 22,
@@ -97,6 +98,7 @@ export const Hook = {
   LSM_PATH_MKDIR: 41,
   LSM_PATH_RMDIR: 42,
   LSM_PATH_CHMOD: 43,
+  LSM_PATH_LINK: 44,
   BENCH: 60,
 } as const;
 

@@ -43,6 +43,7 @@ enum rp_op {
 	RP_OP_RMDIR = 15,
 	RP_OP_CHMOD = 16,
 	RP_OP_READ = 17,	/* file_permission read (enforcer, readOnly/ownerOnly checks) */
+	RP_OP_LINK = 18,	/* path_link: a new hard link (its name, then the linked file) */
 	RP_OP_SOCKET = 20,	/* socket_create */
 	RP_OP_CONNECT = 21,
 	RP_OP_ACCEPT = 22,
@@ -77,6 +78,7 @@ enum rp_hook {
 	RP_HOOK_LSM_PATH_MKDIR = 41,
 	RP_HOOK_LSM_PATH_RMDIR = 42,
 	RP_HOOK_LSM_PATH_CHMOD = 43,
+	RP_HOOK_LSM_PATH_LINK = 44,
 	RP_HOOK_BENCH = 60,
 };
 

@@ -89,11 +89,11 @@ static long rp_walk_step(__u64 index, void *data)
 }
 
 /*
- * Resolve `path` (kernel pointer) into dst[0..len). Returns the length (>= 1: "/" for the
+ * Resolve the path of `dentry` on mount `vfsmnt` (kernel pointers) into dst[0..len). Returns the length (>= 1: "/" for the
  * root) and sets *truncated when the path did not fit or the walk ran out of steps.
  * dst must have room for RP_PATH_MAX bytes; a trailing NUL is written when there is room.
  */
-RP_ALWAYS_INLINE __u32 rp_resolve_path(const struct path *path, char *dst, __u32 *truncated)
+RP_ALWAYS_INLINE __u32 rp_resolve_at(struct vfsmount *vfsmnt, struct dentry *dentry, char *dst, __u32 *truncated)
 {
 	struct task_struct *task = (struct task_struct *)bpf_get_current_task();
 	struct rp_walk_ctx c = {};
@@ -102,8 +102,8 @@ RP_ALWAYS_INLINE __u32 rp_resolve_path(const struct path *path, char *dst, __u32
 	long steps;
 
 	*truncated = 0;
-	c.dentry = BPF_CORE_READ(path, dentry);
-	c.vfsmnt = BPF_CORE_READ(path, mnt);
+	c.dentry = dentry;
+	c.vfsmnt = vfsmnt;
 	c.mnt = rp_container_of(c.vfsmnt, struct mount, mnt);
 	c.root_dentry = BPF_CORE_READ(task, fs, root.dentry);
 	c.root_mnt = BPF_CORE_READ(task, fs, root.mnt);
@@ -125,6 +125,11 @@ RP_ALWAYS_INLINE __u32 rp_resolve_path(const struct path *path, char *dst, __u32
 	bpf_probe_read_kernel(dst, len & (RP_PATH_MAX - 1), &wb->buf[c.pos & (RP_PATH_MAX - 1)]);
 	dst[len & (RP_PATH_MAX - 1)] = 0;
 	return len;
+}
+
+RP_ALWAYS_INLINE __u32 rp_resolve_path(const struct path *path, char *dst, __u32 *truncated)
+{
+	return rp_resolve_at(BPF_CORE_READ(path, mnt), BPF_CORE_READ(path, dentry), dst, truncated);
 }
 
 /* Path of a task's executable (current->mm->exe_file), or 0 for kernel threads. */

@@ -137,6 +137,7 @@ export function toMonitorEvent(ev: KernelEvent, bootOffsetMs: number): MonitorEv
         ev.op === Op.MKDIR ||
         ev.op === Op.RMDIR ||
         ev.op === Op.CHMOD ||
+        ev.op === Op.LINK ||
         (ev.op === Op.OPEN && ((flags & O_ACCMODE) !== 0 || (flags & (O_CREAT | O_TRUNC | O_APPEND)) !== 0));
       return {
         ...base,

@@ -254,6 +254,9 @@ fn start_inner(opts: &StartOptions, on_events: EventsFn) -> NResult<(Arc<Inner>,
             ("rp_enf_path_mkdir", "bpf_lsm_path_mkdir"),
             ("rp_enf_path_rename", "bpf_lsm_path_rename"),
             ("rp_enf_path_chmod", "bpf_lsm_path_chmod"),
+            ("rp_enf_path_link", "bpf_lsm_path_link"),
+            ("rp_enf_path_link_file", "bpf_lsm_path_link"),
+            ("rp_enf_path_link_exec", "bpf_lsm_path_link"),
         ] {
             let present = btf.as_ref().map(|b| b.type_by_name::<libbpf_rs::btf::types::Func>(hook).is_some()).unwrap_or(true);
             if !present {

@@ -77,6 +77,12 @@ export function cases(): Array<{ name: string; policy: EffectivePolicy; steps: S
         outside: false,
       },
       { what: "another binary", cmd: "/usr/bin/whoami", expect: "allowed" },
+      {
+        what: "a hard link to the blocked binary (another name for it)",
+        cmd: `ln -f /usr/bin/id ${R}/id-link`,
+        expect: "denied",
+        event: { op: "LINK", path: "/usr/bin/id", ruleId: true },
+      },
     ]),
     c("exec-dir", effective([proc("Block", dir(`${R}/bin/`))]), [
       {
@@ -165,6 +171,12 @@ export function cases(): Array<{ name: string; policy: EffectivePolicy; steps: S
         cmd: `echo x >> ${R}/files/ro`,
         expect: "denied",
         event: { op: "OPEN", path: `${R}/files/ro` },
+      },
+      {
+        what: "a hard link to write it through another name",
+        cmd: `ln -f ${R}/files/ro ${R}/files/ro-link`,
+        expect: "denied",
+        event: { op: "LINK", path: `${R}/files/ro` },
       },
     ]),
     c("file-owneronly", effective([file("Block", path(`${R}/own/data`), { ownerOnly: true })]), [

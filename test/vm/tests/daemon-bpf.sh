@@ -6,7 +6,7 @@
 #  - the daemon compiles a host policy to rule maps and applies them through the native addon;
 #    an exec under the blocked directory is denied by the kernel (EPERM), other execs work;
 #  - a rule written through a symlinked directory (like /bin/x on Debian, where /bin -> usr/bin)
-#    blocks the file the kernel resolves it to;
+#    blocks the file the kernel resolves it to, and no hard link (another name) can be made to it;
 #  - `rampart logs --json --limit 1` receives the enforcer's own Block alert (Enforcer BPFLSM);
 #  - SIGTERM stops the daemon, the pinned programs and maps keep enforcing;
 #  - a restarted daemon re-adopts the rule set by its content-hash tag (nothing re-applied), and
@@ -82,6 +82,8 @@ done
 expect_denied "a rule path through a symlinked directory blocks the exec by that path" /tmp/rampart-demo/link/linked-tool
 expect_denied "and by the path the kernel resolves it to" /tmp/rampart-demo/real/linked-tool
 expect_output "the daemon logged the alias" 'link/linked-tool → /tmp/rampart-demo/real/linked-tool' cat "$LOG"
+expect_denied "a hard link to the blocked binary cannot be made (it would be another name for it)" ln /tmp/rampart-demo/real/linked-tool /tmp/rampart-demo/hard-tool
+expect_rc "a hard link to an unprotected file can" 0 ln /tmp/rampart-demo/fine /tmp/rampart-demo/fine-link
 
 stop_daemon
 expect_output "daemon logged a graceful stop" 'SIGTERM received' cat "$LOG"
