@@ -5,6 +5,7 @@ import { memoryLogger } from "../daemon/log.js";
 import type { NormalizedPolicy, ProcessRule } from "../model/types.js";
 import { modelPort } from "./model-port.js";
 import { Reconciler } from "./loop.js";
+import type { PathResolvers } from "./core.js";
 import { RecordingBackend, ScriptedSource } from "./testing.js";
 import type { PolicyResult, World, WorkloadInput } from "./types.js";
 
@@ -59,7 +60,7 @@ function world(policies: NormalizedPolicy[], pods: WorkloadInput[]): World {
   return { policies, node, workloads: [{ kind: "host", id: "host:node1", node }, ...pods] };
 }
 
-function setup(w: World, backend = new RecordingBackend()) {
+function setup(w: World, backend = new RecordingBackend(), paths?: PathResolvers) {
   const source = new ScriptedSource(w);
   const log = memoryLogger();
   const reported: PolicyResult[][] = [];
@@ -71,6 +72,7 @@ function setup(w: World, backend = new RecordingBackend()) {
     resyncMs: 0,
     debounceMs: 1,
     reportStatus: res => void reported.push(res),
+    ...(paths ? { paths } : {}),
   });
   return { source, backend, log, reported, r };
 }
@@ -218,21 +220,12 @@ test("status is reported only when results change", async () => {
 });
 
 test("symlinked rule paths: each workload's resolver adds the resolved rules; changes are logged once", async () => {
-  const source = new ScriptedSource(
-    world([policy("host", { "kubearmor.io/hostname": "*" }, ["/bin/sleep"], "KubeArmorHostPolicy")], []),
-  );
-  const backend = new RecordingBackend();
-  const log = memoryLogger();
   let target = "/usr/bin/sleep";
-  const r = new Reconciler({
-    source,
-    backend,
-    model,
-    log,
-    resyncMs: 0,
-    debounceMs: 1,
-    paths: () => w => (w.kind === "host" ? p => (p === "/bin/sleep" ? target : p) : undefined),
-  });
+  const { backend, log, r } = setup(
+    world([policy("host", { "kubearmor.io/hostname": "*" }, ["/bin/sleep"], "KubeArmorHostPolicy")], []),
+    new RecordingBackend(),
+    () => w => (w.kind === "host" ? p => (p === "/bin/sleep" ? target : p) : undefined),
+  );
   await r.start();
   const eff = r.effective().get("host:node1")!.effective;
   assert.deepEqual(
