@@ -50,6 +50,24 @@ expect_output() {
   fi
 }
 
+# wait_for WHAT SECONDS CMD...: poll CMD once a second until it succeeds; rc 2 from CMD means
+# give up now. On a timeout, the tails of the files in $WAIT_LOGS (default: $LOG) are printed,
+# without debug lines.
+wait_for() {
+  _w=$1; _n=$2; shift 2
+  while [ "$_n" -gt 0 ]; do
+    "$@"; _r=$?
+    [ $_r -eq 0 ] && { pass "$_w"; return 0; }
+    [ $_r -eq 2 ] && break
+    sleep 1; _n=$((_n - 1))
+  done
+  fail "$_w" "timed out"
+  for _f in ${WAIT_LOGS:-${LOG:-}}; do
+    [ -f "$_f" ] && grep -v '"debug"' "$_f" | sed 's/^/      | /' | tail -15
+  done
+  return 1
+}
+
 # skip REASON: mark the whole test skipped (exit 77); the reason reaches the suite's TAP line
 skip() {
   echo "  skip: $1"

@@ -45,11 +45,6 @@ Y
 # and rampart.host denies them /sys/kernel/security, like KubeArmor's host profile)
 loaded() { grep -q '^rampart.host ' /sys/kernel/security/apparmor/profiles; }
 unloaded() { ! loaded; }
-wait_for() { # wait_for WHAT SECONDS CMD...: poll CMD until it succeeds
-  _w=$1; _n=$2; shift 2
-  while [ "$_n" -gt 0 ]; do "$@" && { pass "$_w"; return 0; }; sleep 1; _n=$((_n - 1)); done
-  fail "$_w" "timed out"; sed 's/^/      | /' "$LOG" | tail -20; return 1
-}
 CG=/sys/fs/cgroup/rampart-daemon-aa
 PIN=/sys/fs/bpf/rampart-daemon-aa
 mkdir -p "$CG"

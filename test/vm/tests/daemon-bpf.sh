@@ -45,11 +45,6 @@ spec:
   action: Block
 Y
 
-wait_for() { # wait_for WHAT SECONDS CMD...
-  _w=$1; _n=$2; shift 2
-  while [ "$_n" -gt 0 ]; do "$@" && { pass "$_w"; return 0; }; sleep 1; _n=$((_n - 1)); done
-  fail "$_w" "timed out"; grep -v '"debug"' "$LOG" | sed 's/^/      | /' | tail -20; return 1
-}
 start_daemon() {
   $CLI run --policies "$W/policies" --enforcer bpf --grpc 127.0.0.1:32791 --pin-dir "$PIN" \
     --containerd-socket "$W/no-containerd.sock" --resync 2 --log-level debug --scope-cgroup "$CG" >>"$LOG" 2>&1 &

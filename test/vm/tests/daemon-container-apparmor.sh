@@ -20,6 +20,7 @@ POD="node --import tsx $RAMPART_ROOT/test/containerd/pod.ts"
 W=$(mktemp -d /tmp/daemon-ctr-aa.XXXXXX)
 OUT=${VM_TEST_WORK:-$W}
 LOG=$OUT/daemon.log
+WAIT_LOGS="$LOG $OUT/pod.log"
 PIN=/sys/fs/bpf/rampart-daemon-ctr-aa
 AADIR=/etc/apparmor.d/rampart
 mkdir -p "$W/policies"
@@ -41,11 +42,6 @@ spec:
   action: Block
 Y
 
-wait_for() { # wait_for WHAT SECONDS CMD...: poll until CMD succeeds (rc 2 = give up now)
-  _w=$1; _n=$2; shift 2
-  while [ "$_n" -gt 0 ]; do "$@"; _r=$?; [ $_r -eq 0 ] && { pass "$_w"; return 0; }; [ $_r -eq 2 ] && break; sleep 1; _n=$((_n - 1)); done
-  fail "$_w" "timed out"; for f in "$LOG" "$OUT/pod.log"; do [ -f "$f" ] && grep -v '"debug"' "$f" | sed 's/^/      | /' | tail -15; done; return 1
-}
 field() { sed "s/.*\"$1\":\"\\([^\"]*\\)\".*/\\1/" "$W/pod.json"; }
 start_daemon() { # start_daemon EXTRA-ARGS...
   $CLI run --policies "$W/policies" --enforcer apparmor --grpc 127.0.0.1:32793 --pin-dir "$PIN" \

@@ -18,6 +18,7 @@ POD="node --import tsx $RAMPART_ROOT/test/containerd/pod.ts"
 W=$(mktemp -d /tmp/daemon-ctr.XXXXXX)
 OUT=${VM_TEST_WORK:-$W}
 LOG=$OUT/daemon.log
+WAIT_LOGS="$LOG $OUT/pod.log"
 PIN=/sys/fs/bpf/rampart-daemon-ctr
 mkdir -p "$W/policies"
 cat > "$W/policies/ksp.yaml" <<'Y'
@@ -38,11 +39,6 @@ spec:
   action: Block
 Y
 
-wait_for() { # wait_for WHAT SECONDS CMD...: poll until CMD succeeds (rc 2 = give up now)
-  _w=$1; _n=$2; shift 2
-  while [ "$_n" -gt 0 ]; do "$@"; _r=$?; [ $_r -eq 0 ] && { pass "$_w"; return 0; }; [ $_r -eq 2 ] && break; sleep 1; _n=$((_n - 1)); done
-  fail "$_w" "timed out"; for f in "$LOG" "$OUT/pod.log"; do [ -f "$f" ] && grep -v '"debug"' "$f" | sed 's/^/      | /' | tail -15; done; return 1
-}
 
 # The guest root is an overlayfs; containerd's overlay snapshots need a tmpfs underneath.
 CT=/run/rampart-ctrd-vmtest

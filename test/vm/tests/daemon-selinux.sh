@@ -77,11 +77,6 @@ spec:
   action: Audit
 Y
 
-wait_for() { # wait_for WHAT SECONDS CMD...: poll CMD until it succeeds
-  _w=$1; _n=$2; shift 2
-  while [ "$_n" -gt 0 ]; do "$@" && { pass "$_w"; return 0; }; sleep 1; _n=$((_n - 1)); done
-  fail "$_w" "timed out"; sed 's/^/      | /' "$LOG" | tail -20; return 1
-}
 installed() { semodule -l | grep -qx rampart_host; }
 removed() { ! installed; }
 label() { ls -Zd "$1" | awk '{print $1}'; }
