@@ -13,7 +13,7 @@ import { dir, effective, file, path, proc } from "../compilers/fixtures.js";
 import type { EffectivePolicy } from "../model/types.js";
 import type { WorkloadInput } from "../reconcile/types.js";
 import { CompileError } from "./types.js";
-import { SELINUX_MODULE, SELinuxBackend, ownType, regexRoot } from "./selinux.js";
+import { SELINUX_MODULE, SELinuxBackend, ownType } from "./selinux.js";
 
 const STORE = "/var/lib/selinux/default";
 const POLICY = "/etc/selinux/default";
@@ -46,14 +46,6 @@ const host: WorkloadInput = {
 };
 const fileContexts = (root: string) =>
   readFileSync(join(root, "etc/selinux/default/contexts/files/file_contexts"), "utf8");
-
-test("regexRoot: the literal path a file_contexts entry starts at", () => {
-  assert.equal(regexRoot("/usr/bin/passwd"), "/usr/bin/passwd");
-  assert.equal(regexRoot("/etc/secret(/.*)?"), "/etc/secret");
-  assert.equal(regexRoot("/srv/data(/[^/]*)?"), "/srv/data");
-  assert.equal(regexRoot("/tmp/a\\.txt"), "/tmp/a.txt");
-  assert.equal(regexRoot("/.*"), "/");
-});
 
 test("ownType: the type field of /proc/self/attr/current, validated", () => {
   assert.equal(ownType("system_u:unconfined_r:unconfined_t:s0\0"), "unconfined_t");

@@ -57,28 +57,13 @@ export function ownType(current: string | null): string | undefined {
   return t && /^[a-z][a-z0-9_]{0,127}$/.test(t) ? t : undefined;
 }
 
-/** What the module labels: the existing path each file_contexts entry starts at. */
+/** The module and where relabelling starts. */
 export interface SELinuxArtifact {
   cil: string;
-  /** Roots to relabel (recursive), one per file_contexts entry, deduplicated and sorted. */
+  /** Roots to relabel (recursive): the compiler's relabelPaths. */
   paths: string[];
   /** Compiler warnings (rules SELinux cannot enforce), reported with the apply result. */
   warnings: string[];
-}
-
-/** The literal path a file_contexts regex starts with: `/a/b(/.*)?` → `/a/b`, `/x\.txt` → `/x.txt`. */
-export function regexRoot(regex: string): string {
-  let out = "";
-  for (let i = 0; i < regex.length; i++) {
-    const c = regex[i]!;
-    if (c === "\\" && i + 1 < regex.length) {
-      out += regex[++i];
-      continue;
-    }
-    if ("()[]{}|*+?^$.".includes(c)) break;
-    out += c;
-  }
-  return out.length > 1 ? out.replace(/\/+$/, "") : "/";
 }
 
 export class SELinuxBackend implements Backend {
@@ -99,17 +84,9 @@ export class SELinuxBackend implements Backend {
     if (effective.policies.length === 0) return null;
     const r = compileSELinux(effective);
     if (!r.ok) throw new CompileError(r.errors.map(formatCompileError).join("; "));
-    const paths = [
-      ...new Set(
-        r.value.fileContexts
-          .split("\n")
-          .filter(Boolean)
-          .map(l => regexRoot(l.split("\t")[0]!)),
-      ),
-    ].sort();
     const content: SELinuxArtifact = {
       cil: r.value.cil,
-      paths,
+      paths: r.value.relabelPaths,
       warnings: r.warnings.map(formatCompileError),
     };
     return { key: SELINUX_MODULE, hash: r.value.sha256, content, description: workload.id };

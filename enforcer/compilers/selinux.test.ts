@@ -58,6 +58,30 @@ test("host module: labels, source domains, and secilc accepts it", () => {
   secilcCheck(m.cil);
 });
 
+test("relabel paths: where each labelled file, directory and source binary starts", () => {
+  const r = compileSELinux(
+    effective(
+      [
+        file("Audit", path("/usr/bin/passwd")),
+        file("Block", dir("/etc/secret/", true)),
+        file("Block", dir("/srv/data/")),
+        file("Block", path("/tmp/a.txt"), { fromSource: ["/usr/bin/head"] }),
+        file("Audit", dir("/", true)),
+      ],
+      { host: true },
+    ),
+  );
+  if (!r.ok) assert.fail(JSON.stringify(r.errors));
+  assert.deepEqual(r.value.relabelPaths, [
+    "/",
+    "/etc/secret",
+    "/srv/data",
+    "/tmp/a.txt",
+    "/usr/bin/head",
+    "/usr/bin/passwd",
+  ]);
+});
+
 test("limits are reported, not silently dropped; containers are refused", () => {
   const p = effective(
     [

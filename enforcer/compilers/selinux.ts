@@ -19,6 +19,11 @@ export interface SELinuxModule {
   cil: string;
   /** file_contexts lines: `<regex>\t<file type>\t<context>`. */
   fileContexts: string;
+  /**
+   * Where relabelling starts (restorecon -R): the path of each labelled file or directory and
+   * of each source binary, deduplicated and sorted.
+   */
+  relabelPaths: string[];
   sha256: string;
 }
 
@@ -140,8 +145,8 @@ export function compileSELinux(policy: EffectivePolicy): CompileResult<SELinuxMo
     return i;
   };
   // regex → {label, rule, file type}; one label per object.
-  const objects = new Map<string, { label: Label; rule: Rule; what: string }>();
-  const place = (rule: Rule, regex: string, what: string, label: Label) => {
+  const objects = new Map<string, { label: Label; rule: Rule; what: string; root: string }>();
+  const place = (rule: Rule, regex: string, what: string, root: string, label: Label) => {
     const prev = objects.get(regex);
     if (prev && typeOf(prev.label) !== typeOf(label)) {
       errors.push({
@@ -152,7 +157,7 @@ export function compileSELinux(policy: EffectivePolicy): CompileResult<SELinuxMo
       });
       return;
     }
-    if (!prev) objects.set(regex, { label, rule, what });
+    if (!prev) objects.set(regex, { label, rule, what, root });
   };
 
   for (const rule of enforce ? policy.rules : []) {
@@ -182,7 +187,8 @@ export function compileSELinux(policy: EffectivePolicy): CompileResult<SELinuxMo
       warn(rule, "owner-ignored", "ownerOnly is not enforced by SELinux: the rule applies to every user");
     if (r.pts !== undefined) warn(rule, "pts-ignored", "pts is not enforced by SELinux");
     const target = m.type === "path" ? m.path : m.dir;
-    const base = pathRegex(m.type === "dir" && m.dir !== "/" ? m.dir.slice(0, -1) : target);
+    const root = m.type === "dir" && m.dir !== "/" ? m.dir.slice(0, -1) : target;
+    const base = pathRegex(root);
     if (typeof base !== "string") {
       errors.push({
         target: "selinux",
@@ -228,7 +234,7 @@ export function compileSELinux(policy: EffectivePolicy): CompileResult<SELinuxMo
       label = src === undefined ? { kind: "audit", writesOnly: readOnly } : { kind: "src-audit", src };
     else if (src !== undefined) label = { kind: "src-allow", src, readOnly };
     else continue; // a global Allow changes nothing for unconfined domains
-    place(rule, regex, JSON.stringify(target), label);
+    place(rule, regex, JSON.stringify(target), root, label);
   }
   if (errors.length) return { ok: false, errors };
 
@@ -341,6 +347,12 @@ export function compileSELinux(policy: EffectivePolicy): CompileResult<SELinuxMo
   return {
     ok: true,
     warnings,
-    value: { name, cil, fileContexts: fc.join("\n") + (fc.length ? "\n" : ""), sha256 },
+    value: {
+      name,
+      cil,
+      fileContexts: fc.join("\n") + (fc.length ? "\n" : ""),
+      relabelPaths: [...new Set([...[...objects.values()].map(o => o.root), ...sources])].sort(),
+      sha256,
+    },
   };
 }
