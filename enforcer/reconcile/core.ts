@@ -2,7 +2,9 @@
 //
 // The pure core of the reconcile loop: world → effective policy per workload → artifact per
 // backend key → plan (diff by content hash against what is applied) → per-(policy, workload)
-// results. No I/O, no clocks: the shell (loop.ts) feeds it snapshots and executes the plan.
+// results. No I/O of its own, no clocks: the shell (loop.ts) feeds it snapshots and executes the
+// plan. The one question it asks the node, how a rule path resolves inside a workload
+// (symlinks), goes through the injected path resolvers; without them rules are used as written.
 
 import type { EffectivePolicy } from "../model/types.js";
 import { expandAliases, type ResolvePath } from "../model/aliases.js";
