@@ -98,6 +98,9 @@ file-block|deny|cat $D/file-block/secret.txt
 file-block|allow|cat $D/file-block/public.txt
 file-block-readonly|allow|cat $D/ro/data.txt
 file-block-readonly|deny|echo more >> $D/ro/data.txt
+file-block|deny|ln $D/file-block/secret.txt $D/file-block/secret-link
+file-block|allow|ln $D/file-block/public.txt $D/file-block/public-link
+file-block-readonly|deny|ln $D/ro/data.txt $D/ro/writable-name
 dir-recursive|deny|cat $D/dir/top.txt
 dir-recursive|deny|cat $D/dir/a/b/deep.txt
 dir-recursive|allow|cat $D/dir-sibling/x.txt
@@ -111,6 +114,7 @@ C
 cat > "$OUT/unconfined.txt" <<C
 cat $D/file-block/secret.txt
 echo more >> $D/ro/data.txt
+ln $D/file-block/secret.txt $D/file-block/secret-link
 cat $D/dir/a/b/deep.txt
 $D/bin/blocked
 cat $D/allow/other.txt

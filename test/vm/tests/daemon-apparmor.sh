@@ -5,7 +5,8 @@
 # Guest test: `rampart run --enforcer apparmor` end to end on a kernel with AppArmor.
 #  - the daemon compiles a host policy, loads it with apparmor_parser and a shell's exec of a
 #    blocked binary is denied (host profiles attach to shells, like KubeArmor's);
-#  - a rule written through a symlinked directory blocks the file it resolves to;
+#  - a rule written through a symlinked directory blocks the file it resolves to, and no new hard
+#    link to a blocked binary can be made;
 #  - SIGTERM stops the daemon but the profile stays loaded and enforcing;
 #  - the monitor (native addon, scoped to a test cgroup) sees the denied exec and
 #    `rampart logs --json --limit 1` receives the Block alert (Enforcer AppArmor);
@@ -84,6 +85,10 @@ expect_rc "a shell's exec of another binary still works" 0 /bin/sh -c /tmp/rampa
 # AppArmor matches resolved paths: the rule's symlinked path is aliased by the daemon.
 expect_denied "a rule path through a symlinked directory blocks the exec by that path" /bin/sh -c /tmp/rampart-demo/link/linked-tool
 expect_denied "and by the path AppArmor resolves it to" /bin/sh -c /tmp/rampart-demo/real/linked-tool
+# A hard link is another name for the inode. AppArmor's link check denies making one whose name
+# would carry permissions the target lacks (here: exec), so the blocked binary gets no new name.
+expect_denied "a hard link to the blocked binary cannot be made" /bin/sh -c 'ln /tmp/rampart-demo/bin/tool /tmp/rampart-demo/hard-tool'
+expect_rc "a hard link to an unprotected file can" 0 /bin/sh -c 'ln /tmp/rampart-demo/fine /tmp/rampart-demo/fine-link'
 
 stop_daemon
 expect_output "daemon logged a graceful stop" 'SIGTERM received' cat "$LOG"
