@@ -84,7 +84,12 @@ if (!harness) {
   process.exit(0);
 }
 const apiPath = readFileSync(join(STATE, "api-path"), "utf8").trim();
-const port = Number(process.env.RAMPART_WEBHOOK_PORT ?? 39443);
+// Every module process the harness runs (RAMPART_WEBHOOK_EXTRA_REPLICAS): workers are spread
+// over them round-robin, each with its own keep-alive connection, as a Service spreads the API
+// server's connections over the admission pods.
+const ports = existsSync(join(STATE, "webhook-ports"))
+  ? readFileSync(join(STATE, "webhook-ports"), "utf8").trim().split(",").map(Number)
+  : [Number(process.env.RAMPART_WEBHOOK_PORT ?? 39443)];
 const ca = readFileSync(join(STATE, "pki", "ca.crt"));
 
 function review(kind: "validate" | "mutate", i: number): string {
@@ -132,7 +137,8 @@ async function run(
 ): Promise<number[]> {
   const times: number[] = [];
   let next = 0;
-  const worker = async (): Promise<void> => {
+  const worker = async (w: number): Promise<void> => {
+    const port = ports[w % ports.length]!;
     for (;;) {
       const i = next++;
       if (i >= total) return;
@@ -161,11 +167,12 @@ async function run(
       times.push(Number(process.hrtime.bigint() - t) / 1e6);
     }
   };
-  await Promise.all(Array.from({ length: concurrency }, worker));
+  await Promise.all(Array.from({ length: concurrency }, (_, w) => worker(w)));
   return times;
 }
 
 async function main(): Promise<void> {
+  console.log(`webhook: ${ports.length} module process(es) on port(s) ${ports.join(", ")}`);
   for (const kind of ["validate", "mutate"] as const) {
     for (const c of [1, 16, 100]) {
       // Like the API server, keep connections open: warm up (JIT + one TLS handshake per

@@ -29,6 +29,7 @@ stop_pid() { # name pidfile
   rm -f "$2"
 }
 stop_pid webhook "$STATE/webhook.pid"
+for f in "$STATE"/webhook-replica-*.pid; do stop_pid webhook-replica "$f"; done
 stop_pid kube-apiserver "$STATE/apiserver.pid"
 stop_pid etcd "$STATE/etcd.pid"
 if [ "${RAMPART_KEEP_CLUSTER_DIR:-0}" = 1 ]; then

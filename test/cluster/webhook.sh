@@ -7,6 +7,10 @@
 #                      process) on a private port with a cert from the test CA, then register
 #                      Pepr's generated webhook configurations rewritten to a localhost URL.
 #   webhook.sh stop    delete the webhook configurations, then stop the process (by PID).
+# RAMPART_WEBHOOK_EXTRA_REPLICAS=N (default 0) also starts N admission-only processes (as the
+# bundle's admission Deployment runs them: no PEPR_MODE=dev, PEPR_WATCH_MODE=false) on the next N
+# ports, for bench/admission.ts to spread its connections over like a Service does. The API
+# server's webhook URL names the first process only. All ports are listed in $STATE/webhook-ports.
 # `pepr dev` is not used: it fixes port 3000 and regenerates its own CA on every start.
 set -euo pipefail
 HERE=$(cd "$(dirname "$0")" && pwd)
@@ -21,13 +25,25 @@ log() { echo "webhook: $*" >&2; }
 stop() {
   "$KUBECTL" delete mutatingwebhookconfiguration,validatingwebhookconfiguration -l rampart.dev/test-harness=true \
     --ignore-not-found --request-timeout=10s >/dev/null 2>&1 || true
-  if [ -f "$STATE/webhook.pid" ]; then
-    pid=$(cat "$STATE/webhook.pid")
+  for f in "$STATE"/webhook.pid "$STATE"/webhook-replica-*.pid; do
+    [ -f "$f" ] || continue
+    pid=$(cat "$f")
     kill -TERM "$pid" 2>/dev/null || true
     for _ in $(seq 1 40); do kill -0 "$pid" 2>/dev/null || break; sleep 0.25; done
     kill -KILL "$pid" 2>/dev/null || true
-    rm -f "$STATE/webhook.pid"
-  fi
+    rm -f "$f"
+  done
+  rm -f "$STATE/webhook-ports"
+}
+
+# wait_healthy PORT PIDFILE LOG: until the process answers /healthz
+wait_healthy() {
+  for i in $(seq 1 120); do
+    if curl -fsS --cacert "$STATE/pki/ca.crt" "https://localhost:$1/healthz" >/dev/null 2>&1; then return 0; fi
+    kill -0 "$(cat "$2")" 2>/dev/null || { tail -n 40 "$3" >&2; log "module on port $1 exited"; exit 1; }
+    [ "$i" = 120 ] && { tail -n 40 "$3" >&2; log "timed out waiting for /healthz on port $1"; exit 1; }
+    sleep 0.5
+  done
 }
 
 start() {
@@ -45,12 +61,20 @@ start() {
     LOG_LEVEL=${RAMPART_WEBHOOK_LOG_LEVEL:-info} PEPR_RESYNC_DELAY_SECONDS=1 KUBECONFIG="$STATE/pki/pepr.kubeconfig" \
     setsid node ${RAMPART_WEBHOOK_NODE_ARGS:-} dist/pepr/pepr-rampart.js >"$STATE/logs/webhook.log" 2>&1 </dev/null &
   echo $! >"$STATE/webhook.pid"
-  for i in $(seq 1 120); do
-    if curl -fsS --cacert "$STATE/pki/ca.crt" "https://localhost:$PORT/healthz" >/dev/null 2>&1; then break; fi
-    kill -0 "$(cat "$STATE/webhook.pid")" 2>/dev/null || { tail -n 40 "$STATE/logs/webhook.log" >&2; log "module exited"; exit 1; }
-    [ "$i" = 120 ] && { tail -n 40 "$STATE/logs/webhook.log" >&2; log "timed out waiting for /healthz"; exit 1; }
-    sleep 0.5
+  wait_healthy "$PORT" "$STATE/webhook.pid" "$STATE/logs/webhook.log"
+  ports=$PORT
+  for n in $(seq 1 "${RAMPART_WEBHOOK_EXTRA_REPLICAS:-0}"); do
+    p=$((PORT + n))
+    log "starting admission-only replica $n on https://localhost:$p"
+    PEPR_WATCH_MODE=false PEPR_API_PATH=$API_PATH RAMPART_WEBHOOK_PORT=$p \
+      SSL_KEY_PATH="$STATE/pki/webhook.key" SSL_CERT_PATH="$STATE/pki/webhook.crt" \
+      LOG_LEVEL=${RAMPART_WEBHOOK_LOG_LEVEL:-info} KUBECONFIG="$STATE/pki/pepr.kubeconfig" \
+      setsid node ${RAMPART_WEBHOOK_NODE_ARGS:-} dist/pepr/pepr-rampart.js >"$STATE/logs/webhook-$p.log" 2>&1 </dev/null &
+    echo $! >"$STATE/webhook-replica-$p.pid"
+    wait_healthy "$p" "$STATE/webhook-replica-$p.pid" "$STATE/logs/webhook-$p.log"
+    ports="$ports,$p"
   done
+  echo "$ports" >"$STATE/webhook-ports"
   node --import tsx "$HERE/webhook-config.ts" dist/pepr/pepr-module-rampart.yaml "$STATE/pki/ca.crt" "$PORT" "$API_PATH" \
     >"$STATE/webhooks.yaml"
   "$KUBECTL" apply -f "$STATE/webhooks.yaml" >/dev/null
