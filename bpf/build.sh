@@ -5,6 +5,7 @@
 #
 #   bpf/build.sh            generate vmlinux.h if needed, then compile every bpf/*.bpf.c
 #   bpf/build.sh vmlinux    only make sure vmlinux.h exists; print its directory
+#   bpf/build.sh sources-hash   print a content hash of the BPF sources (see below)
 #
 # vmlinux.h is generated from this machine's kernel BTF (/sys/kernel/btf/vmlinux) into the
 # cache ($RAMPART_CACHE/bpf/vmlinux/vmlinux.h, first line `// @generated ... from <release>`)
@@ -60,6 +61,12 @@ libbpf_headers() {
 case "${1:-all}" in
   vmlinux) ensure_vmlinux; echo "$vmdir" ;;
   cflags) echo "$(cflags)" ;;
+  # Content hash of everything the addon's build script compiles. native/build.sh and
+  # native/test.sh pass it to cargo (RAMPART_BPF_SOURCES): cargo decides whether to rerun a build
+  # script by file mtimes at the paths the last run listed, so two checkouts sharing the cached
+  # target dir would otherwise reuse each other's BPF objects.
+  sources-hash)
+    cat "$here"/*.bpf.c "$here"/include/* "$here/build.sh" "$here/../native/build.rs" | sha256sum | cut -c1-16 ;;
   all)
     ensure_vmlinux
     mkdir -p "$here/.output"
@@ -76,5 +83,5 @@ case "${1:-all}" in
     done
     echo "bpf/build.sh: $n object(s) rebuilt in bpf/.output (vmlinux.h: $vmdir)"
     ;;
-  *) echo "usage: bpf/build.sh [all|vmlinux|cflags]" >&2; exit 2 ;;
+  *) echo "usage: bpf/build.sh [all|vmlinux|cflags|sources-hash]" >&2; exit 2 ;;
 esac

@@ -60,6 +60,9 @@ fn main() {
     }
     println!("cargo:rerun-if-changed={}", bpf_dir.join("build.sh").display());
     println!("cargo:rerun-if-changed={vmlinux_dir}/vmlinux.h");
+    // Set by native/build.sh and native/test.sh to a content hash of the sources above: reruns
+    // this script when another checkout sharing the target dir built different sources last.
+    println!("cargo:rerun-if-env-changed=RAMPART_BPF_SOURCES");
 
     // objects.rs: `pub mod <name> { include!(skel); pub const OBJECT: &[u8] = include_bytes!(obj); }`
     let mut gen = String::new();

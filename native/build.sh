@@ -14,6 +14,7 @@ export CARGO_TARGET_DIR=${CARGO_TARGET_DIR:-$RAMPART_CACHE/cargo-target}
 mkdir -p "$CARGO_TARGET_DIR"
 command -v cargo >/dev/null || { echo "native/build.sh: cargo not found (install Rust >= 1.88)" >&2; exit 1; }
 bpf/build.sh vmlinux >/dev/null
+RAMPART_BPF_SOURCES=$(bpf/build.sh sources-hash); export RAMPART_BPF_SOURCES # see bpf/build.sh
 mode=(--release)
 [ "${1:-}" = "--debug" ] && mode=()
 # The first build downloads crates and compiles vendored libbpf: keep it polite on shared boxes.

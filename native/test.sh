@@ -8,6 +8,7 @@ set -uo pipefail
 cd "$(dirname "$0")/.."
 export RAMPART_CACHE=${RAMPART_CACHE:-/var/cache/rampart}
 export CARGO_TARGET_DIR=${CARGO_TARGET_DIR:-$RAMPART_CACHE/cargo-target}
+RAMPART_BPF_SOURCES=$(bpf/build.sh sources-hash); export RAMPART_BPF_SOURCES # see bpf/build.sh
 fail=0
 echo "== native: cargo test =="
 (cd native && nice -n 10 cargo test --release --quiet 2>&1) || fail=1
