@@ -4,6 +4,7 @@
 // short human lines on a terminal. Components take the narrow `Logger` shape so tests can pass
 // a recorder instead.
 import winston from "winston";
+import { terminalJson, terminalSafe } from "../model/terminal-text.js";
 
 export interface Logger {
   error(msg: string, meta?: Record<string, unknown>): void;
@@ -27,8 +28,9 @@ export function createLogger(level: LogLevel = "info", json = !process.stdout.is
     : winston.format.combine(
         winston.format.timestamp({ format: "HH:mm:ss" }),
         winston.format.printf(({ timestamp, level: lvl, message, ...rest }) => {
-          const extra = Object.keys(rest).length ? " " + JSON.stringify(bigintSafe(rest)) : "";
-          return `${String(timestamp)} ${lvl.padEnd(5)} ${String(message)}${extra}`;
+          // Messages and fields can carry workload strings (paths, names): inert on a terminal.
+          const extra = Object.keys(rest).length ? " " + terminalJson(JSON.stringify(bigintSafe(rest))) : "";
+          return `${String(timestamp)} ${lvl.padEnd(5)} ${terminalSafe(String(message))}${extra}`;
         }),
       );
   const w = winston.createLogger({ level, format, transports: [new winston.transports.Console()] });

@@ -7,6 +7,7 @@
 //  * textBlock: karmor's human form: `== Alert / <time> ==` then `Key: value` lines in its order.
 
 import { protoRoot } from "./wire.js";
+import { terminalSafe } from "../model/terminal-text.js";
 
 export type Kind = "Alert" | "Log";
 
@@ -138,19 +139,20 @@ const TEXT_KEYS = [
   "Result",
 ];
 
+/** A field's value for the text form; every string from the event is made terminal-safe. */
 function render(v: unknown): string {
-  if (Array.isArray(v)) return v.join(",");
+  if (Array.isArray(v)) return v.map(x => terminalSafe(String(x))).join(",");
   if (v && typeof v === "object")
     return Object.entries(v as Record<string, unknown>)
-      .map(([k, x]) => `${k}=${String(x)}`)
+      .map(([k, x]) => `${terminalSafe(k)}=${terminalSafe(String(x))}`)
       .join(" ");
-  return String(v);
+  return terminalSafe(String(v));
 }
 
 export function textBlock(event: Record<string, unknown>, kind: Kind): string {
   const obj = karmorObject(event, kind);
   const time = typeof obj.UpdatedTime === "string" ? obj.UpdatedTime.replace("T", " ").replace("Z", "") : "";
-  const lines = [time ? `== ${kind} / ${time} ==` : `== ${kind} ==`];
+  const lines = [time ? `== ${kind} / ${terminalSafe(time)} ==` : `== ${kind} ==`];
   const rest = Object.keys(obj)
     .filter(k => !TEXT_KEYS.includes(k) && k !== "UpdatedTime" && k !== "Timestamp")
     .sort();
@@ -163,5 +165,6 @@ export function messageLine(msg: Record<string, unknown>): string {
   const time = String(msg.UpdatedTime ?? "")
     .replace("T", " ")
     .replace("Z", "");
-  return `${time}  ${String(msg.ClusterName ?? "")}  ${String(msg.HostName ?? "")}  [${String(msg.Level ?? "")}]  ${String(msg.Message ?? "")}\n`;
+  const f = (v: unknown) => terminalSafe(String(v ?? ""));
+  return `${f(time)}  ${f(msg.ClusterName)}  ${f(msg.HostName)}  [${f(msg.Level)}]  ${f(msg.Message)}\n`;
 }

@@ -11,6 +11,7 @@ import { normalizePolicy } from "./normalize.js";
 import { parseDocuments } from "./parse.js";
 import { semanticChecks, contradictionChecks } from "./semantic.js";
 import { API_VERSION, type NormalizedPolicy, type PolicyKind, type Problem } from "./types.js";
+import { terminalLine } from "./terminal-text.js";
 
 export const POLICY_KINDS: readonly PolicyKind[] = [
   "KubeArmorPolicy",
@@ -415,5 +416,5 @@ export function formatProblem(p: Problem): string {
     : "";
   const prefix = p.level === "warning" ? "warning: " : "";
   const text = `${prefix}${p.file}#${p.document}${who} ${p.path === "" ? "(document)" : p.path}: ${p.message}`;
-  return text.replace(/[\r\n]+/g, " ").replace(/[\u0000-\u001f\u007f]/g, "?");
+  return terminalLine(text);
 }

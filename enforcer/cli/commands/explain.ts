@@ -19,6 +19,7 @@ import {
   type Problem,
 } from "../../model/index.js";
 import { collectFiles, parseArgs, validateFiles } from "./validate.js";
+import { terminalLine } from "../../model/terminal-text.js";
 
 export const help = `Usage: rampart explain --policies PATH... --workloads PATH... [flags]
 
@@ -88,7 +89,7 @@ export async function run(argv: string[]): Promise<number> {
       postureNotes.push(`namespace ${ns.name}: ${p}`);
   }
   for (const p of problems) process.stderr.write(formatProblem(p) + "\n");
-  for (const n of postureNotes) process.stderr.write(`warning: ${n}\n`);
+  for (const n of postureNotes) process.stderr.write(`warning: ${terminalLine(n)}\n`);
 
   const effective = resolveEffective(report.policies, world);
   if (output === "json") {
@@ -129,7 +130,8 @@ export async function run(argv: string[]): Promise<number> {
     lines.push(
       `${effective.filter(e => e.target.kind === "container").length} container(s), ${effective.filter(e => e.target.kind === "host").length} host(s), ${report.policies.length} valid polic${report.policies.length === 1 ? "y" : "ies"}`,
     );
-    process.stdout.write(lines.join("\n") + "\n");
+    // Workload names and labels come from the workloads file or the cluster, unvalidated.
+    process.stdout.write(lines.map(terminalLine).join("\n") + "\n");
   }
   return problems.some(p => p.level === "error") ? 1 : 0;
 }
