@@ -626,13 +626,23 @@ describe("problem reporting", () => {
     const r = check({
       apiVersion: "security.kubearmor.com/v1",
       kind: KSP,
-      metadata: { name: "a\nb\u0007" },
-      spec: fileP("/x\ny"),
+      metadata: { name: "a\nb\u0007\u009b\u202e" },
+      spec: fileP("/x\ny\u2028"),
     });
     for (const p of r.problems) {
       const line = formatProblem(p);
-      assert.ok(!/[\n\r\u0000-\u001f]/.test(line), JSON.stringify(line));
+      assert.ok(!/[\n\r\u0000-\u001f\u0080-\u009f\u202e\u2028]/.test(line), JSON.stringify(line));
     }
+  });
+
+  it("a non-finite number is shown as such, not as JSON's null", () => {
+    const r = validateText(
+      "apiVersion: security.kubearmor.com/v1\nkind: KubeArmorPolicy\nmetadata: {name: foo}\nspec:\n  severity: 1e400\n  process: {matchPaths: [{path: /bin/sleep}]}\n  action: Block\n",
+      "f.yaml",
+    );
+    const sev = r.problems.find(p => p.path === "spec.severity");
+    assert.ok(sev, describeProblems(r.problems));
+    assert.match(sev.message, /got Infinity$/);
   });
 
   it("YAML syntax errors, non-policy kinds and non-objects are problems, empty documents are skipped", () => {

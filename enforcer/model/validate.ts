@@ -77,7 +77,13 @@ const PATTERN_MESSAGES: Record<string, string> = {
 };
 
 function truncate(v: unknown): string {
-  const s = typeof v === "string" ? JSON.stringify(v) : (JSON.stringify(v) ?? String(v));
+  // Non-finite numbers (YAML `.inf`, `1e400`) would print as JSON's `null`.
+  const s =
+    typeof v === "number" && !Number.isFinite(v)
+      ? String(v)
+      : typeof v === "string"
+        ? JSON.stringify(v)
+        : (JSON.stringify(v) ?? String(v));
   return s.length > 60 ? s.slice(0, 57) + "..." : s;
 }
 

@@ -1,6 +1,6 @@
 // SPDX-License-Identifier: Apache-2.0
 import assert from "node:assert/strict";
-import { mkdtempSync, rmSync, unlinkSync, writeFileSync } from "node:fs";
+import { mkdirSync, mkdtempSync, rmSync, symlinkSync, unlinkSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { after, test } from "node:test";
@@ -53,6 +53,31 @@ test("valid files load; an invalid file is reported in one line and skipped; oth
     /^policies: bad\.yaml#1 \(KubeArmorHostPolicy bad\) spec\.process\.matchPaths\[0\]\.path: /,
   );
   assert.ok(!err.msg.includes("\n"));
+});
+
+test("a ConfigMap-style tree of symlinks loads once; a broken link is warned about once, then loads when fixed", async () => {
+  const dir = mkdtempSync(join(root, "cm-"));
+  mkdirSync(join(dir, "..2026_12_01"));
+  writeFileSync(join(dir, "..2026_12_01", "one.yaml"), hsp("one", "/usr/bin/sleep"));
+  symlinkSync("..2026_12_01", join(dir, "..data"));
+  symlinkSync("..data/one.yaml", join(dir, "one.yaml"));
+  const shared = mkdtempSync(join(root, "shared-"));
+  writeFileSync(join(shared, "two.yaml"), hsp("two", "/usr/bin/true"));
+  symlinkSync(shared, join(dir, "linked-dir"));
+  symlinkSync("..", join(dir, "..2026_12_01", "loop")); // hidden, and a loop: neither walked
+  const outside = mkdtempSync(join(root, "outside-"));
+  symlinkSync(join(outside, "three.yaml"), join(dir, "three.yaml")); // dangling for now
+  const log = memoryLogger();
+  const src = new FileSource({ dir, node: localNode("n1"), log });
+  let w = await src.snapshot();
+  assert.deepEqual(w.policies.map(p => p.name).sort(), ["one", "two"]);
+  await src.snapshot();
+  const warned = log.records.filter(r => /cannot be read/.test(r.msg));
+  assert.equal(warned.length, 1, "warned once while it stays broken");
+  assert.equal(warned[0]!.meta?.file, "three.yaml");
+  writeFileSync(join(outside, "three.yaml"), hsp("three", "/usr/bin/env"));
+  w = await src.snapshot();
+  assert.deepEqual(w.policies.map(p => p.name).sort(), ["one", "three", "two"]);
 });
 
 test("a file that becomes invalid keeps its last good version; a deleted file's policies go away", async () => {

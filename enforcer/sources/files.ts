@@ -9,7 +9,7 @@
 // A deleted file's policies go away. If containerd is unreachable the last container list is kept.
 
 import { watch, type FSWatcher } from "node:fs";
-import { readdir, readFile, stat } from "node:fs/promises";
+import { readdir, readFile, realpath, stat } from "node:fs/promises";
 import { join, relative } from "node:path";
 import { createHash } from "node:crypto";
 import { formatProblem, validateText } from "../model/index.js";
@@ -38,7 +38,7 @@ interface FileState {
   goodHash?: string;
 }
 
-const YAML_RE = /\.ya?ml$/i;
+const YAML_RE = /\.(ya?ml|json)$/i; // the files `rampart validate` reads (JSON is YAML)
 
 export function containerWorkload(c: ContainerIdentity): WorkloadInput {
   const namespace = c.podNamespace ?? "default";
@@ -74,6 +74,8 @@ export class FileSource implements Source {
   private runtimeDown = false;
   /** Duplicates already reported (reported once, not on every pass). */
   private readonly dupesReported = new Set<string>();
+  /** Policy files that could not be read (warned once until readable again). */
+  private readonly unreadable = new Set<string>();
 
   constructor(private readonly o: FileSourceOptions) {}
 
@@ -139,11 +141,24 @@ export class FileSource implements Source {
 
   private async listFiles(): Promise<string[]> {
     const out: string[] = [];
+    const walked = new Set<string>();
     const walk = async (d: string): Promise<void> => {
+      const real = await realpath(d);
+      if (walked.has(real)) return; // a symlink back into the tree
+      walked.add(real);
       for (const e of await readdir(d, { withFileTypes: true })) {
         if (e.name.startsWith(".")) continue;
         const p = join(d, e.name);
-        if (e.isDirectory()) await walk(p);
+        let dir = e.isDirectory();
+        if (e.isSymbolicLink()) {
+          // Followed like `rampart validate` does; a broken link named like a policy file is
+          // kept in the list so the read below reports it.
+          dir = await stat(p).then(
+            st => st.isDirectory(),
+            () => false,
+          );
+        }
+        if (dir) await walk(p);
         else if (YAML_RE.test(e.name)) out.push(p);
       }
     };
@@ -161,9 +176,19 @@ export class FileSource implements Source {
       let text: string;
       try {
         text = await readFile(file, "utf8");
-      } catch {
-        continue; // vanished between readdir and read; next pass sees it gone
+      } catch (err) {
+        // Vanished between readdir and read (the next pass sees it gone), or a link that does not
+        // resolve: that is lost input, reported once while it stays broken.
+        if (!this.unreadable.has(file)) {
+          this.unreadable.add(file);
+          this.o.log.warn("policies: file cannot be read; skipped", {
+            file: relative(this.o.dir, file) || file,
+            error: (err as Error).message,
+          });
+        }
+        continue;
       }
+      this.unreadable.delete(file);
       const hash = createHash("sha256").update(text).digest("hex");
       const prev = this.files.get(file);
       if (prev?.hash === hash) continue;

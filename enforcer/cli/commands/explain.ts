@@ -58,7 +58,7 @@ export async function run(argv: string[]): Promise<number> {
   const pf = collectFiles(policyPaths);
   const wf = collectFiles(workloadPaths);
   const missing = [...pf.missing, ...wf.missing];
-  if (missing.length) return usage(`no such file or directory: ${missing.join(", ")}`);
+  if (missing.length) return usage(`cannot read ${missing.join(", ")}`);
 
   const report = validateFiles(pf.files, args.flags["--strict"] === true);
   const problems: Problem[] = [...report.problems];

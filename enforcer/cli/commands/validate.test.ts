@@ -6,7 +6,7 @@
 
 import assert from "node:assert/strict";
 import { spawnSync } from "node:child_process";
-import { mkdtempSync, rmSync, writeFileSync, mkdirSync } from "node:fs";
+import { mkdtempSync, rmSync, writeFileSync, mkdirSync, symlinkSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { after, describe, it } from "node:test";
@@ -64,6 +64,39 @@ spec:
 `;
 
 describe("rampart validate", () => {
+  it("follows symlinks like a ConfigMap mount, skips hidden entries, walks a looped tree once", async () => {
+    const d = join(tmp, "configmap");
+    mkdirSync(join(d, "..2026_12_01"), { recursive: true });
+    writeFileSync(join(d, "..2026_12_01", "good.yaml"), GOOD);
+    symlinkSync("..2026_12_01", join(d, "..data"));
+    symlinkSync("..data/good.yaml", join(d, "good.yaml"));
+    mkdirSync(join(d, "sub"));
+    symlinkSync("..", join(d, "sub", "up")); // a loop back to the top
+    mkdirSync(join(d, ".github"));
+    writeFileSync(join(d, ".github", "ci.yml"), "on: push\n");
+    const { files, missing } = validate.collectFiles([d]);
+    assert.deepEqual(files, [join(d, "good.yaml")]);
+    assert.deepEqual(missing, []);
+    const r = await capture(() => validate.run([d]));
+    assert.equal(r.code, 0, r.out + r.err);
+    assert.match(r.out, /^OK: 1 file\(s\), 1 document\(s\), 1 valid policy,/);
+  });
+
+  it("a dangling or looping link to a policy file is named with its reason, never skipped", async () => {
+    const d = join(tmp, "dangling");
+    mkdirSync(d);
+    writeFileSync(join(d, "a.yaml"), GOOD);
+    symlinkSync("gone.yaml", join(d, "b.yaml"));
+    symlinkSync("c.yaml", join(d, "c.yaml"));
+    symlinkSync("gone", join(d, "notes")); // not a policy name: not reported
+    const r = await capture(() => validate.run([d]));
+    assert.equal(r.code, 2);
+    assert.equal(
+      r.err.split("\n")[0],
+      `rampart validate: cannot read ${join(d, "b.yaml")} (no such file or directory), ${join(d, "c.yaml")} (symlink loop)`,
+    );
+  });
+
   it("exit 0 on the valid examples (policies and host set)", async () => {
     const r = await capture(() => validate.run([join(EX, "policies"), join(EX, "host")]));
     assert.equal(r.code, 0, r.out);

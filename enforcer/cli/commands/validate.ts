@@ -3,7 +3,7 @@
 // `rampart validate PATH...`: offline check of KubeArmor policy files (schema + semantic
 // checks of enforcer/model). File reading lives here; the model stays pure.
 
-import { readdirSync, readFileSync, statSync } from "node:fs";
+import { readdirSync, readFileSync, realpathSync, statSync } from "node:fs";
 import { join } from "node:path";
 import {
   duplicatePolicies,
@@ -32,30 +32,63 @@ Flags:
   -h, --help         show this help
 
 Exit status: 0 every document is valid, 1 a document has an error (warnings never change it
-unless --strict), 2 usage error (unknown flag, no PATH, PATH does not exist).`;
+unless --strict), 2 usage error (unknown flag, no PATH, a PATH or a policy file under it cannot be read).
+Directories are walked recursively for *.yaml, *.yml and *.json, following symlinks and
+skipping hidden entries (.git, .github, a ConfigMap mount's ..data).`;
 
 export const POLICY_FILE = /\.(ya?ml|json)$/i;
 
-/** Files under the given paths, directories walked recursively, in sorted order. */
+/**
+ * Files under the given paths, directories walked recursively (hidden entries skipped), in sorted
+ * order. Symlinks are followed (GitOps trees and ConfigMap mounts use them), each directory walked
+ * once. What cannot be read is listed in `missing` as `path (reason)`: nothing is lost silently.
+ */
 export function collectFiles(paths: string[]): { files: string[]; missing: string[] } {
   const files: string[] = [];
   const missing: string[] = [];
+  const walked = new Set<string>();
+  const reason = (err: unknown): string => {
+    const code = (err as NodeJS.ErrnoException).code;
+    if (code === "ENOENT") return "no such file or directory";
+    if (code === "ELOOP") return "symlink loop";
+    if (code === "EACCES") return "permission denied";
+    return (err as Error).message;
+  };
   const walk = (dir: string): void => {
-    const entries = readdirSync(dir, { withFileTypes: true }).sort((a, b) =>
-      a.name < b.name ? -1 : a.name > b.name ? 1 : 0,
-    );
-    for (const e of entries) {
-      const p = join(dir, e.name);
-      if (e.isDirectory()) walk(p);
-      else if (e.isFile() && POLICY_FILE.test(e.name)) files.push(p);
+    let real: string;
+    let entries: string[];
+    try {
+      real = realpathSync(dir);
+      if (walked.has(real)) return; // a link back into a tree already walked
+      walked.add(real);
+      entries = readdirSync(dir).sort((a, b) => (a < b ? -1 : a > b ? 1 : 0));
+    } catch (err) {
+      missing.push(`${dir} (${reason(err)})`);
+      return;
+    }
+    for (const name of entries) {
+      // Hidden entries are skipped, as the daemon's --policies watch does: `.git`, `.github`
+      // workflows, and a ConfigMap mount's `..data` (its files are also linked at the top).
+      if (name.startsWith(".")) continue;
+      const p = join(dir, name);
+      let st;
+      try {
+        st = statSync(p); // follows symlinks
+      } catch (err) {
+        // A dangling or looping link that would have been a policy file is lost input.
+        if (POLICY_FILE.test(name)) missing.push(`${p} (${reason(err)})`);
+        continue;
+      }
+      if (st.isDirectory()) walk(p);
+      else if (st.isFile() && POLICY_FILE.test(name)) files.push(p);
     }
   };
   for (const p of paths) {
     let st;
     try {
       st = statSync(p);
-    } catch {
-      missing.push(p);
+    } catch (err) {
+      missing.push(`${p} (${reason(err)})`);
       continue;
     }
     if (st.isDirectory()) walk(p);
@@ -171,7 +204,7 @@ export async function run(argv: string[]): Promise<number> {
   if (output !== "text" && output !== "json") return usage(`--output must be text or json, not "${output}"`);
   if (args.paths.length === 0) return usage("no PATH given");
   const { files, missing } = collectFiles(args.paths);
-  if (missing.length) return usage(`no such file or directory: ${missing.join(", ")}`);
+  if (missing.length) return usage(`cannot read ${missing.join(", ")}`);
   const strict = args.flags["--strict"] === true;
   const report = validateFiles(files, strict);
   const errors = report.problems.filter(p => p.level === "error").length;
