@@ -9,14 +9,15 @@
 // A deleted file's policies go away. If containerd is unreachable the last container list is kept.
 
 import { watch, type FSWatcher } from "node:fs";
-import { readdir, readFile, realpath, stat } from "node:fs/promises";
-import { join, relative } from "node:path";
+import { readFile, stat } from "node:fs/promises";
+import { relative } from "node:path";
 import { createHash } from "node:crypto";
 import { formatProblem, validateText } from "../model/index.js";
 import type { NamespaceInfo, NodeInfo, NormalizedPolicy, PodInfo } from "../model/types.js";
 import type { Logger } from "../daemon/log.js";
 import type { ContainerRuntime } from "../identity/containers.js";
 import type { Source } from "../reconcile/loop.js";
+import { fsReason, walkPolicyFiles } from "./policy-files.js";
 import type { ContainerIdentity, World, WorkloadInput } from "../reconcile/types.js";
 
 export interface FileSourceOptions {
@@ -37,8 +38,6 @@ interface FileState {
   good?: NormalizedPolicy[];
   goodHash?: string;
 }
-
-const YAML_RE = /\.(ya?ml|json)$/i; // the files `rampart validate` reads (JSON is YAML)
 
 export function containerWorkload(c: ContainerIdentity): WorkloadInput {
   const namespace = c.podNamespace ?? "default";
@@ -139,55 +138,37 @@ export class FileSource implements Source {
     return { policies, workloads, node: this.o.node };
   }
 
-  private async listFiles(): Promise<string[]> {
-    const out: string[] = [];
-    const walked = new Set<string>();
-    const walk = async (d: string): Promise<void> => {
-      const real = await realpath(d);
-      if (walked.has(real)) return; // a symlink back into the tree
-      walked.add(real);
-      for (const e of await readdir(d, { withFileTypes: true })) {
-        if (e.name.startsWith(".")) continue;
-        const p = join(d, e.name);
-        let dir = e.isDirectory();
-        if (e.isSymbolicLink()) {
-          // Followed like `rampart validate` does; a broken link named like a policy file is
-          // kept in the list so the read below reports it.
-          dir = await stat(p).then(
-            st => st.isDirectory(),
-            () => false,
-          );
-        }
-        if (dir) await walk(p);
-        else if (YAML_RE.test(e.name)) out.push(p);
-      }
-    };
-    await walk(this.o.dir);
-    return out.sort();
-  }
-
   private async readPolicies(): Promise<NormalizedPolicy[]> {
     // A missing directory makes the whole source unavailable (keep enforcing what is loaded).
     const st = await stat(this.o.dir);
     if (!st.isDirectory()) throw new Error(`--policies ${this.o.dir} is not a directory`);
+    const walk = walkPolicyFiles(this.o.dir);
+    // A directory that cannot be read hides an unknown set of files: the whole source is
+    // unavailable for this pass (the loop keeps enforcing what is loaded).
+    const dir = walk.unreadable.find(u => u.kind === "dir");
+    if (dir) throw new Error(`--policies: cannot read ${dir.path} (${dir.reason})`);
     const present = new Set<string>();
-    for (const file of await this.listFiles()) {
+    // Broken links (and files that vanish before the read) keep their last good version and are
+    // reported once while they stay broken.
+    const unreadable = (file: string, reason: string): void => {
       present.add(file);
+      if (this.unreadable.has(file)) return;
+      this.unreadable.add(file);
+      this.o.log.warn("policies: file cannot be read; skipped", {
+        file: relative(this.o.dir, file) || file,
+        error: reason,
+      });
+    };
+    for (const u of walk.unreadable) unreadable(u.path, u.reason);
+    for (const file of walk.files.sort()) {
       let text: string;
       try {
         text = await readFile(file, "utf8");
       } catch (err) {
-        // Vanished between readdir and read (the next pass sees it gone), or a link that does not
-        // resolve: that is lost input, reported once while it stays broken.
-        if (!this.unreadable.has(file)) {
-          this.unreadable.add(file);
-          this.o.log.warn("policies: file cannot be read; skipped", {
-            file: relative(this.o.dir, file) || file,
-            error: (err as Error).message,
-          });
-        }
+        unreadable(file, fsReason(err));
         continue;
       }
+      present.add(file);
       this.unreadable.delete(file);
       const hash = createHash("sha256").update(text).digest("hex");
       const prev = this.files.get(file);

@@ -3,8 +3,7 @@
 // `rampart validate PATH...`: offline check of KubeArmor policy files (schema + semantic
 // checks of enforcer/model). File reading lives here; the model stays pure.
 
-import { readdirSync, readFileSync, realpathSync, statSync } from "node:fs";
-import { join } from "node:path";
+import { readFileSync, statSync } from "node:fs";
 import {
   duplicatePolicies,
   formatProblem,
@@ -12,6 +11,7 @@ import {
   type NormalizedPolicy,
   type Problem,
 } from "../../model/index.js";
+import { fsReason, walkPolicyFiles } from "../../sources/policy-files.js";
 
 export const help = `Usage: rampart validate [flags] PATH...
 
@@ -36,63 +36,29 @@ unless --strict), 2 usage error (unknown flag, no PATH, a PATH or a policy file 
 Directories are walked recursively for *.yaml, *.yml and *.json, following symlinks and
 skipping hidden entries (.git, .github, a ConfigMap mount's ..data).`;
 
-export const POLICY_FILE = /\.(ya?ml|json)$/i;
-
 /**
- * Files under the given paths, directories walked recursively (hidden entries skipped), in sorted
- * order. Symlinks are followed (GitOps trees and ConfigMap mounts use them), each directory walked
- * once. What cannot be read is listed in `missing` as `path (reason)`: nothing is lost silently.
+ * Files under the given paths, directories walked by `walkPolicyFiles` (symlinks followed, hidden
+ * entries skipped), in that order. What cannot be read is listed in `missing` as
+ * `path (reason)`: nothing is lost silently.
  */
 export function collectFiles(paths: string[]): { files: string[]; missing: string[] } {
   const files: string[] = [];
   const missing: string[] = [];
-  const walked = new Set<string>();
-  const reason = (err: unknown): string => {
-    const code = (err as NodeJS.ErrnoException).code;
-    if (code === "ENOENT") return "no such file or directory";
-    if (code === "ELOOP") return "symlink loop";
-    if (code === "EACCES") return "permission denied";
-    return (err as Error).message;
-  };
-  const walk = (dir: string): void => {
-    let real: string;
-    let entries: string[];
-    try {
-      real = realpathSync(dir);
-      if (walked.has(real)) return; // a link back into a tree already walked
-      walked.add(real);
-      entries = readdirSync(dir).sort((a, b) => (a < b ? -1 : a > b ? 1 : 0));
-    } catch (err) {
-      missing.push(`${dir} (${reason(err)})`);
-      return;
-    }
-    for (const name of entries) {
-      // Hidden entries are skipped, as the daemon's --policies watch does: `.git`, `.github`
-      // workflows, and a ConfigMap mount's `..data` (its files are also linked at the top).
-      if (name.startsWith(".")) continue;
-      const p = join(dir, name);
-      let st;
-      try {
-        st = statSync(p); // follows symlinks
-      } catch (err) {
-        // A dangling or looping link that would have been a policy file is lost input.
-        if (POLICY_FILE.test(name)) missing.push(`${p} (${reason(err)})`);
-        continue;
-      }
-      if (st.isDirectory()) walk(p);
-      else if (st.isFile() && POLICY_FILE.test(name)) files.push(p);
-    }
-  };
   for (const p of paths) {
     let st;
     try {
       st = statSync(p);
     } catch (err) {
-      missing.push(`${p} (${reason(err)})`);
+      missing.push(`${p} (${fsReason(err)})`);
       continue;
     }
-    if (st.isDirectory()) walk(p);
-    else files.push(p);
+    if (!st.isDirectory()) {
+      files.push(p);
+      continue;
+    }
+    const walk = walkPolicyFiles(p);
+    files.push(...walk.files);
+    missing.push(...walk.unreadable.map(u => `${u.path} (${u.reason})`));
   }
   return { files, missing };
 }
