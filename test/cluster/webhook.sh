@@ -46,6 +46,19 @@ wait_healthy() {
   done
 }
 
+# launch PORT PIDFILE LOG [VAR=value...]: run the built module with the harness's cert and API
+# path on PORT (plus the mode variables given), record its PID, wait for /healthz.
+launch() {
+  local port=$1 pidfile=$2 logfile=$3
+  shift 3
+  env "$@" PEPR_API_PATH="$API_PATH" RAMPART_WEBHOOK_PORT="$port" \
+    SSL_KEY_PATH="$STATE/pki/webhook.key" SSL_CERT_PATH="$STATE/pki/webhook.crt" \
+    LOG_LEVEL="${RAMPART_WEBHOOK_LOG_LEVEL:-info}" KUBECONFIG="$STATE/pki/pepr.kubeconfig" \
+    setsid node ${RAMPART_WEBHOOK_NODE_ARGS:-} dist/pepr/pepr-rampart.js >"$logfile" 2>&1 </dev/null &
+  echo $! >"$pidfile"
+  wait_healthy "$port" "$pidfile" "$logfile"
+}
+
 start() {
   cd "$ROOT"
   if [ "${RAMPART_SKIP_PEPR_BUILD:-0}" != 1 ] || [ ! -f dist/pepr/pepr-rampart.js ]; then
@@ -56,22 +69,12 @@ start() {
   API_PATH=$(openssl rand -hex 32)
   (umask 077 && printf '%s' "$API_PATH" >"$STATE/api-path") # for bench/admission.ts
   log "starting the module on https://localhost:$PORT"
-  PEPR_MODE=dev PEPR_API_PATH=$API_PATH RAMPART_WEBHOOK_PORT=$PORT \
-    SSL_KEY_PATH="$STATE/pki/webhook.key" SSL_CERT_PATH="$STATE/pki/webhook.crt" \
-    LOG_LEVEL=${RAMPART_WEBHOOK_LOG_LEVEL:-info} PEPR_RESYNC_DELAY_SECONDS=1 KUBECONFIG="$STATE/pki/pepr.kubeconfig" \
-    setsid node ${RAMPART_WEBHOOK_NODE_ARGS:-} dist/pepr/pepr-rampart.js >"$STATE/logs/webhook.log" 2>&1 </dev/null &
-  echo $! >"$STATE/webhook.pid"
-  wait_healthy "$PORT" "$STATE/webhook.pid" "$STATE/logs/webhook.log"
+  launch "$PORT" "$STATE/webhook.pid" "$STATE/logs/webhook.log" PEPR_MODE=dev PEPR_RESYNC_DELAY_SECONDS=1
   ports=$PORT
   for n in $(seq 1 "${RAMPART_WEBHOOK_EXTRA_REPLICAS:-0}"); do
     p=$((PORT + n))
     log "starting admission-only replica $n on https://localhost:$p"
-    PEPR_WATCH_MODE=false PEPR_API_PATH=$API_PATH RAMPART_WEBHOOK_PORT=$p \
-      SSL_KEY_PATH="$STATE/pki/webhook.key" SSL_CERT_PATH="$STATE/pki/webhook.crt" \
-      LOG_LEVEL=${RAMPART_WEBHOOK_LOG_LEVEL:-info} KUBECONFIG="$STATE/pki/pepr.kubeconfig" \
-      setsid node ${RAMPART_WEBHOOK_NODE_ARGS:-} dist/pepr/pepr-rampart.js >"$STATE/logs/webhook-$p.log" 2>&1 </dev/null &
-    echo $! >"$STATE/webhook-replica-$p.pid"
-    wait_healthy "$p" "$STATE/webhook-replica-$p.pid" "$STATE/logs/webhook-$p.log"
+    launch "$p" "$STATE/webhook-replica-$p.pid" "$STATE/logs/webhook-$p.log" PEPR_WATCH_MODE=false
     ports="$ports,$p"
   done
   echo "$ports" >"$STATE/webhook-ports"

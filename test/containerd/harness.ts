@@ -205,28 +205,12 @@ disabled_plugins = ["io.containerd.snapshotter.v1.btrfs", "io.containerd.snapsho
       { "/bin/busybox": "/bin/busybox", "/bin/sh": "/bin/busybox", "/bin/sleep": "/bin/busybox" },
       ["/bin/sh"],
     );
-    run("ctr", [
-      "-a",
-      socket,
-      "-n",
-      namespace,
-      "images",
-      "import",
-      "--base-name",
-      "registry.k8s.io/pause",
-      pause,
-    ]);
-    run("ctr", [
-      "-a",
-      socket,
-      "-n",
-      namespace,
-      "images",
-      "import",
-      "--base-name",
-      "docker.io/library/busybox",
-      busybox,
-    ]);
+    const images: Array<[string, string]> = [
+      ["registry.k8s.io/pause", pause],
+      ["docker.io/library/busybox", busybox],
+    ];
+    for (const [base, archive] of images)
+      run("ctr", ["-a", socket, "-n", namespace, "images", "import", "--base-name", base, archive]);
   } catch (err) {
     await stop();
     throw err;
